@@ -1,1 +1,38 @@
-//! placeholder
+//! The datastore: one worker thread owns the SQLite connection; callers hold a cheap
+//! [`Datastore`] handle and talk to it over a channel.
+//!
+//! What lives here: the schema and its migrations (`schema`), SQL grouped by table
+//! (`buckets`, `events`, `key_value`), the heartbeat merge rule (`heartbeat`),
+//! imports (`import`, `legacy_import`), the worker and its commit policy (`worker`),
+//! and the handle (`handle`). What must stay true: only this crate imports
+//! `rusqlite`; there is no mutex; nothing on a request path panics; a request is
+//! answered "ok" only once its write is committed (heartbeats: within 500 ms after).
+//!
+//! ```
+//! use aw_datastore::{Datastore, EventQuery};
+//! use aw_models::Bucket;
+//!
+//! let datastore = Datastore::open_in_memory().unwrap();
+//! let bucket: Bucket = serde_json::from_str(
+//!     r#"{"id":"b","type":"t","client":"c","hostname":"h"}"#,
+//! ).unwrap();
+//! datastore.create_bucket(bucket).unwrap();
+//! assert!(datastore.get_events("b", EventQuery::default()).unwrap().is_empty());
+//! ```
+
+mod buckets;
+mod error;
+mod events;
+mod handle;
+pub mod heartbeat;
+mod import;
+mod key_value;
+mod legacy_import;
+mod schema;
+mod state;
+mod worker;
+
+pub use error::{DatastoreError, Result, WorkerFailure};
+pub use handle::{Datastore, DatastoreConfig, EventQuery, Storage};
+pub use schema::SCHEMA_VERSION;
+pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

@@ -1,0 +1,167 @@
+//! Event rows: insert, range reads with clipping, count, get and delete by id.
+//!
+//! Times are stored as i64 nanoseconds. Every read goes through the composite index
+//! `(bucketrow, starttime DESC, endtime)`, which also fixes the order of ties
+//! (start descending, then end ascending, then id ascending).
+
+use aw_models::time::from_nanos;
+use aw_models::Event;
+use chrono::TimeDelta;
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::buckets::parse_data;
+use crate::error::{DatastoreError, Result};
+
+/// A read range in nanoseconds, both ends inclusive.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    /// Events must end at or after this.
+    pub start: i64,
+    /// Events must start at or before this.
+    pub end: i64,
+}
+
+/// Stores one event in the bucket `row` and returns its id.
+///
+/// An explicit id replaces the row with that id only when it belongs to this same
+/// bucket; an id owned by another bucket is not taken over (upstream moved the
+/// other bucket's event), the event gets a fresh id instead.
+pub fn insert(conn: &Connection, row: i64, event: &Event) -> Result<i64> {
+    let (start, end) = span(event)?;
+    let data = serde_json::to_string(&event.data).unwrap_or_else(|_| "{}".to_string());
+    let id = match event.id {
+        Some(id) if owner(conn, id)?.is_none_or(|owner| owner == row) => Some(id),
+        _ => None,
+    };
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO events (id, bucketrow, starttime, endtime, data)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![id, row, start, end, data])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Rewrites an existing event of bucket `row` (heartbeat merge). Returns false if
+/// the row is gone.
+pub fn replace(conn: &Connection, row: i64, event_id: i64, event: &Event) -> Result<bool> {
+    let (start, end) = span(event)?;
+    let data = serde_json::to_string(&event.data).unwrap_or_else(|_| "{}".to_string());
+    let changed = conn
+        .prepare_cached(
+            "UPDATE events SET starttime = ?3, endtime = ?4, data = ?5
+             WHERE bucketrow = ?1 AND id = ?2",
+        )?
+        .execute(params![row, event_id, start, end, data])?;
+    Ok(changed == 1)
+}
+
+/// Events of bucket `row` touching `range`, newest first, unclipped.
+pub fn get_range(
+    conn: &Connection,
+    row: i64,
+    range: Range,
+    limit: Option<u64>,
+) -> Result<Vec<Event>> {
+    if range.start > range.end {
+        return Ok(Vec::new());
+    }
+    let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, starttime, endtime, data FROM events
+         WHERE bucketrow = ?1 AND endtime >= ?2 AND starttime <= ?3
+         ORDER BY starttime DESC, endtime ASC, id ASC
+         LIMIT ?4",
+    )?;
+    let rows = stmt.query_map(params![row, range.start, range.end, limit], read_event)?;
+    rows.map(|row| row.map_err(DatastoreError::from)).collect()
+}
+
+/// Cuts each event to `range`, recomputing its duration.
+pub fn clip(events: &mut [Event], range: Range) {
+    let (start, end) = (from_nanos(range.start), from_nanos(range.end));
+    for event in events {
+        let event_end = event.calculate_endtime();
+        if event.timestamp < start {
+            event.timestamp = start;
+        }
+        let clipped_end = event_end.min(end);
+        event.duration = clipped_end - event.timestamp;
+    }
+}
+
+/// The newest event of bucket `row` (the heartbeat fallback when nothing is cached).
+pub fn newest(conn: &Connection, row: i64) -> Result<Option<Event>> {
+    let mut events = get_range(
+        conn,
+        row,
+        Range {
+            start: 0,
+            end: i64::MAX,
+        },
+        Some(1),
+    )?;
+    Ok(events.pop())
+}
+
+/// One event of bucket `row` by id, as stored.
+pub fn get_one(conn: &Connection, row: i64, event_id: i64) -> Result<Option<Event>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id, starttime, endtime, data FROM events WHERE bucketrow = ?1 AND id = ?2",
+        )?
+        .query_row(params![row, event_id], read_event)
+        .optional()?)
+}
+
+/// How many events of bucket `row` touch `range`.
+pub fn count(conn: &Connection, row: i64, range: Range) -> Result<u64> {
+    if range.start > range.end {
+        return Ok(0);
+    }
+    let count: i64 = conn
+        .prepare_cached(
+            "SELECT count(*) FROM events WHERE bucketrow = ?1 AND endtime >= ?2 AND starttime <= ?3",
+        )?
+        .query_row(params![row, range.start, range.end], |row| row.get(0))?;
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// Deletes event `event_id` if it belongs to bucket `row`; returns what was deleted.
+pub fn delete(conn: &Connection, row: i64, event_id: i64) -> Result<Option<Event>> {
+    let existing = get_one(conn, row, event_id)?;
+    if existing.is_some() {
+        conn.prepare_cached("DELETE FROM events WHERE bucketrow = ?1 AND id = ?2")?
+            .execute(params![row, event_id])?;
+    }
+    Ok(existing)
+}
+
+/// The bucket row owning event `event_id`, if any.
+fn owner(conn: &Connection, event_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached("SELECT bucketrow FROM events WHERE id = ?1")?
+        .query_row([event_id], |row| row.get(0))
+        .optional()?)
+}
+
+/// Start and end in nanoseconds, refusing events whose end does not fit.
+pub fn span(event: &Event) -> Result<(i64, i64)> {
+    let start = event.start_nanos();
+    let end = event
+        .end_nanos()
+        .ok_or_else(|| DatastoreError::InvalidInput {
+            reason: "event end time is out of range (must be before 2262-04-11)".to_string(),
+        })?;
+    Ok((start, end))
+}
+
+fn read_event(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let id: i64 = row.get(0)?;
+    let start: i64 = row.get(1)?;
+    let end: i64 = row.get(2)?;
+    let data: String = row.get(3)?;
+    let duration = TimeDelta::nanoseconds(end.saturating_sub(start));
+    let mut event = Event::new(from_nanos(start), duration, parse_data(&data, "event"));
+    event.id = Some(id);
+    Ok(event)
+}

@@ -1,0 +1,246 @@
+//! [`Datastore`]: the cheap, cloneable handle every caller uses.
+//!
+//! Each method sends one [`Command`] to the worker thread and blocks until the
+//! reply arrives. A dead worker turns into [`DatastoreError::WorkerGone`], never a
+//! panic. There is no lock anywhere: the channel is the only shared state.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use aw_models::{Bucket, BucketsExport, Event};
+use chrono::{DateTime, Utc};
+use crossbeam_channel::{bounded, Sender};
+
+use crate::error::{DatastoreError, Result, WorkerFailure};
+use crate::worker::{self, Command, Reply};
+
+/// Where the database lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Storage {
+    /// A SQLite file (created if missing), in WAL mode.
+    File(PathBuf),
+    /// A private in-memory database, gone when the last handle drops.
+    Memory,
+}
+
+/// Options for opening a datastore.
+#[derive(Debug, Clone)]
+pub struct DatastoreConfig {
+    /// File or memory.
+    pub storage: Storage,
+    /// Path of a Python aw-server database to import from when the file is new.
+    pub legacy_import: Option<PathBuf>,
+}
+
+/// A handle to the datastore worker. Clone it freely; all clones talk to one worker.
+/// When the last clone is dropped the worker commits everything and exits.
+#[derive(Clone)]
+pub struct Datastore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    sender: Sender<(Command, Sender<Reply>)>,
+}
+
+/// The range and size of an event read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// Only events ending at or after this instant (default: the Unix epoch).
+    pub start: Option<DateTime<Utc>>,
+    /// Only events starting at or before this instant (default: the far future).
+    pub end: Option<DateTime<Utc>>,
+    /// At most this many events, newest first.
+    pub limit: Option<u64>,
+}
+
+impl Datastore {
+    /// Opens (creating and migrating if needed) the database and starts the worker.
+    /// Fails if the file cannot be opened or migrated.
+    pub fn open(config: DatastoreConfig) -> Result<Datastore> {
+        let sender = worker::spawn(config)?;
+        Ok(Datastore {
+            inner: Arc::new(Inner { sender }),
+        })
+    }
+
+    /// Opens a database file, without legacy import.
+    pub fn open_file(path: &Path) -> Result<Datastore> {
+        Datastore::open(DatastoreConfig {
+            storage: Storage::File(path.to_path_buf()),
+            legacy_import: None,
+        })
+    }
+
+    /// Opens a fresh in-memory database.
+    pub fn open_in_memory() -> Result<Datastore> {
+        Datastore::open(DatastoreConfig {
+            storage: Storage::Memory,
+            legacy_import: None,
+        })
+    }
+
+    /// Every bucket, keyed by id, with metadata (no events).
+    pub fn get_buckets(&self) -> Result<BTreeMap<String, Bucket>> {
+        match self.request(Command::GetBuckets)? {
+            Reply::Buckets(buckets) => Ok(buckets),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// One bucket with metadata (no events).
+    pub fn get_bucket(&self, bucket_id: &str) -> Result<Bucket> {
+        match self.request(Command::GetBucket(bucket_id.to_string()))? {
+            Reply::Bucket(bucket) => Ok(*bucket),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Creates a bucket (and its embedded events). Answered after the commit.
+    pub fn create_bucket(&self, bucket: Bucket) -> Result<()> {
+        self.request_unit(Command::CreateBucket(Box::new(bucket)))
+    }
+
+    /// Deletes a bucket and all its events. Answered after the commit.
+    pub fn delete_bucket(&self, bucket_id: &str) -> Result<()> {
+        self.request_unit(Command::DeleteBucket(bucket_id.to_string()))
+    }
+
+    /// Inserts events in order and returns them with their ids. Answered after the commit.
+    pub fn insert_events(&self, bucket_id: &str, events: Vec<Event>) -> Result<Vec<Event>> {
+        match self.request(Command::InsertEvents(bucket_id.to_string(), events))? {
+            Reply::Events(events) => Ok(events),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Merges a heartbeat into the bucket's last event or inserts it (API.md §5).
+    /// Answered before the commit, which follows within a second.
+    pub fn heartbeat(&self, bucket_id: &str, heartbeat: Event, pulsetime: f64) -> Result<Event> {
+        match self.request(Command::Heartbeat(
+            bucket_id.to_string(),
+            Box::new(heartbeat),
+            pulsetime,
+        ))? {
+            Reply::Event(event) => Ok(*event),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Events touching `[start, end]`, newest first, clipped to the range.
+    pub fn get_events(&self, bucket_id: &str, query: EventQuery) -> Result<Vec<Event>> {
+        match self.request(Command::GetEvents(bucket_id.to_string(), query))? {
+            Reply::Events(events) => Ok(events),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// One event as stored (not clipped).
+    pub fn get_event(&self, bucket_id: &str, event_id: i64) -> Result<Event> {
+        match self.request(Command::GetEvent(bucket_id.to_string(), event_id))? {
+            Reply::Event(event) => Ok(*event),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Number of events touching `[start, end]` (limit is ignored).
+    pub fn get_event_count(&self, bucket_id: &str, query: EventQuery) -> Result<u64> {
+        match self.request(Command::GetEventCount(bucket_id.to_string(), query))? {
+            Reply::Count(count) => Ok(count),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Deletes the event if it belongs to the bucket (nothing happens otherwise).
+    /// Answered after the commit.
+    pub fn delete_event(&self, bucket_id: &str, event_id: i64) -> Result<()> {
+        self.request_unit(Command::DeleteEvent(bucket_id.to_string(), event_id))
+    }
+
+    /// Imports buckets: new ones are created, existing ones get the events they lack.
+    /// All or nothing; answered after the commit.
+    pub fn import(&self, export: BucketsExport) -> Result<()> {
+        self.request_unit(Command::Import(Box::new(export)))
+    }
+
+    /// The value stored under `key`.
+    pub fn get_key_value(&self, key: &str) -> Result<serde_json::Value> {
+        match self.request(Command::GetKeyValue(key.to_string()))? {
+            Reply::Value(value) => Ok(value),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Every key starting with `prefix`, with its value.
+    pub fn get_key_values(&self, prefix: &str) -> Result<BTreeMap<String, serde_json::Value>> {
+        match self.request(Command::GetKeyValues(prefix.to_string()))? {
+            Reply::KeyValues(values) => Ok(values),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Stores `value` under `key`, replacing any previous one. Answered after the commit.
+    pub fn set_key_value(&self, key: &str, value: serde_json::Value) -> Result<()> {
+        self.request_unit(Command::SetKeyValue(key.to_string(), value))
+    }
+
+    /// Removes `key` (nothing happens if it is absent). Answered after the commit.
+    pub fn delete_key_value(&self, key: &str) -> Result<()> {
+        self.request_unit(Command::DeleteKeyValue(key.to_string()))
+    }
+
+    /// Commits everything pending now.
+    pub fn force_commit(&self) -> Result<()> {
+        self.request_unit(Command::ForceCommit)
+    }
+
+    /// Limits the database file to `pages` pages (SQLite `max_page_count`), so that
+    /// tests and operators can simulate a full disk. Returns the limit in effect.
+    pub fn set_max_page_count(&self, pages: u64) -> Result<u64> {
+        match self.request(Command::SetMaxPageCount(pages))? {
+            Reply::Count(count) => Ok(count),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn request_unit(&self, command: Command) -> Result<()> {
+        match self.request(command)? {
+            Reply::Done => Ok(()),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    fn request(&self, command: Command) -> Result<Reply> {
+        let (reply_sender, reply_receiver) = bounded(1);
+        self.inner
+            .sender
+            .send((command, reply_sender))
+            .map_err(|_| worker_gone(WorkerFailure::Send))?;
+        match reply_receiver.recv() {
+            Ok(Reply::Failed(err)) => Err(err),
+            Ok(reply) => Ok(reply),
+            Err(_) => Err(worker_gone(WorkerFailure::Receive)),
+        }
+    }
+}
+
+impl Drop for Inner {
+    /// The last handle is going away: ask the worker to commit and stop, and wait
+    /// for it so that nothing acknowledged is lost when the process exits next.
+    fn drop(&mut self) {
+        let (reply_sender, reply_receiver) = bounded(1);
+        if self.sender.send((Command::Close, reply_sender)).is_ok() {
+            let _ = reply_receiver.recv();
+        }
+    }
+}
+
+fn worker_gone(detail: WorkerFailure) -> DatastoreError {
+    DatastoreError::WorkerGone { detail }
+}
+
+fn unexpected(reply: Reply) -> DatastoreError {
+    log::error!("datastore worker answered with the wrong reply kind: {reply:?}");
+    worker_gone(WorkerFailure::Receive)
+}

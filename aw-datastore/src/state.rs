@@ -1,0 +1,203 @@
+//! What each command does to the database and to the worker's caches.
+//!
+//! Every method runs inside the worker's open transaction and savepoint. Caches are
+//! changed only after all SQL of the command succeeded, so a failed command leaves
+//! them matching the (rolled back) database.
+
+use std::collections::HashMap;
+
+use aw_models::time::to_nanos;
+use aw_models::{Bucket, BucketsExport, Event};
+use rusqlite::Connection;
+
+use crate::buckets::{self, BucketCache, CachedBucket};
+use crate::error::{DatastoreError, Result};
+use crate::events::{self, Range};
+use crate::handle::EventQuery;
+use crate::{heartbeat, import};
+
+/// The connection and the caches the worker keeps in memory.
+pub struct State {
+    /// The only connection to the database.
+    pub conn: Connection,
+    /// Every bucket, by id.
+    pub buckets: BucketCache,
+    /// The last event of each bucket that received a heartbeat (API.md §5.2).
+    pub last_events: HashMap<String, Event>,
+}
+
+impl State {
+    /// Rebuilds the caches from the database (after a rollback).
+    pub fn reload(&mut self) -> Result<()> {
+        self.last_events.clear();
+        self.buckets = buckets::load(&self.conn)?;
+        Ok(())
+    }
+
+    fn cached(&self, bucket_id: &str) -> Result<&CachedBucket> {
+        self.buckets
+            .get(bucket_id)
+            .ok_or_else(|| DatastoreError::NoSuchBucket {
+                bucket_id: bucket_id.to_string(),
+            })
+    }
+
+    /// The bucket, with metadata.
+    pub fn get_bucket(&self, bucket_id: &str) -> Result<Bucket> {
+        Ok(self.cached(bucket_id)?.bucket.clone())
+    }
+
+    /// Creates a bucket with its embedded events.
+    pub fn create_bucket(&mut self, mut bucket: Bucket) -> Result<()> {
+        if self.buckets.contains_key(&bucket.id) {
+            return Err(DatastoreError::BucketAlreadyExists {
+                bucket_id: bucket.id,
+            });
+        }
+        let incoming = bucket.events.take().unwrap_or_default();
+        let cached = import::create_with_events(&self.conn, bucket, incoming)?;
+        self.buckets.insert(cached.bucket.id.clone(), cached);
+        Ok(())
+    }
+
+    /// Deletes a bucket and its events.
+    pub fn delete_bucket(&mut self, bucket_id: &str) -> Result<()> {
+        let row = self.cached(bucket_id)?.row;
+        buckets::delete(&self.conn, row)?;
+        self.buckets.remove(bucket_id);
+        self.last_events.remove(bucket_id);
+        Ok(())
+    }
+
+    /// Inserts events and returns them with ids.
+    pub fn insert_events(
+        &mut self,
+        bucket_id: &str,
+        mut incoming: Vec<Event>,
+    ) -> Result<Vec<Event>> {
+        if incoming.is_empty() {
+            // Upstream answers `[]` without looking at the bucket; clients rely on it.
+            return Ok(incoming);
+        }
+        let row = self.cached(bucket_id)?.row;
+        let mut spans = Vec::with_capacity(incoming.len());
+        for event in &mut incoming {
+            spans.push(events::span(event)?);
+            event.id = Some(events::insert(&self.conn, row, event)?);
+        }
+        self.last_events.remove(bucket_id);
+        if let Some(cached) = self.buckets.get_mut(bucket_id) {
+            for (start, end) in spans {
+                buckets::widen(&mut cached.bucket.metadata, start, end);
+            }
+        }
+        Ok(incoming)
+    }
+
+    /// Merges or inserts a heartbeat (API.md §5).
+    pub fn heartbeat(
+        &mut self,
+        bucket_id: &str,
+        heartbeat: Event,
+        pulsetime: f64,
+    ) -> Result<Event> {
+        let row = self.cached(bucket_id)?.row;
+        events::span(&heartbeat)?;
+        let last = match self.last_events.remove(bucket_id) {
+            Some(last) => Some(last),
+            None => events::newest(&self.conn, row)?,
+        };
+        let merged = last.and_then(|last| {
+            let id = last.id?;
+            heartbeat::merge(&last, &heartbeat, pulsetime).map(|merged| (id, merged))
+        });
+        let stored = match merged {
+            Some((id, merged)) if events::replace(&self.conn, row, id, &merged)? => merged,
+            _ => {
+                let mut inserted = heartbeat;
+                inserted.id = Some(events::insert(&self.conn, row, &inserted)?);
+                inserted
+            }
+        };
+        let (start, end) = events::span(&stored)?;
+        if let Some(cached) = self.buckets.get_mut(bucket_id) {
+            buckets::widen(&mut cached.bucket.metadata, start, end);
+        }
+        self.last_events
+            .insert(bucket_id.to_string(), stored.clone());
+        Ok(stored)
+    }
+
+    /// Events touching the query's range, newest first, clipped.
+    pub fn get_events(&self, bucket_id: &str, query: EventQuery) -> Result<Vec<Event>> {
+        let row = self.cached(bucket_id)?.row;
+        let range = range_of(query);
+        let mut found = events::get_range(&self.conn, row, range, query.limit)?;
+        events::clip(&mut found, range);
+        Ok(found)
+    }
+
+    /// One event as stored.
+    pub fn get_event(&self, bucket_id: &str, event_id: i64) -> Result<Event> {
+        let row = self.cached(bucket_id)?.row;
+        events::get_one(&self.conn, row, event_id)?.ok_or_else(|| DatastoreError::NoSuchEvent {
+            bucket_id: bucket_id.to_string(),
+            event_id,
+        })
+    }
+
+    /// Number of events touching the query's range.
+    pub fn get_event_count(&self, bucket_id: &str, query: EventQuery) -> Result<u64> {
+        let row = self.cached(bucket_id)?.row;
+        events::count(&self.conn, row, range_of(query))
+    }
+
+    /// Deletes one event of the bucket (if it is there) and keeps the caches true.
+    pub fn delete_event(&mut self, bucket_id: &str, event_id: i64) -> Result<()> {
+        let row = self.cached(bucket_id)?.row;
+        let Some(deleted) = events::delete(&self.conn, row, event_id)? else {
+            return Ok(());
+        };
+        if self
+            .last_events
+            .get(bucket_id)
+            .is_some_and(|last| last.id == Some(event_id))
+        {
+            self.last_events.remove(bucket_id);
+        }
+        let (start, end) = events::span(&deleted)?;
+        let metadata = &self.cached(bucket_id)?.bucket.metadata;
+        let was_edge = metadata.start.map(|t| to_nanos(&t)) == Some(start)
+            || metadata.end.map(|t| to_nanos(&t)) == Some(end);
+        if was_edge {
+            let shrunk = buckets::metadata(&self.conn, row)?;
+            if let Some(cached) = self.buckets.get_mut(bucket_id) {
+                cached.bucket.metadata = shrunk;
+            }
+        }
+        Ok(())
+    }
+
+    /// Imports an export document, all or nothing.
+    pub fn import(&mut self, export: BucketsExport) -> Result<()> {
+        let touched = import::import(&self.conn, &self.buckets, export)?;
+        self.apply_imported(touched);
+        Ok(())
+    }
+
+    /// Puts imported buckets into the caches.
+    pub fn apply_imported(&mut self, touched: Vec<CachedBucket>) {
+        for cached in touched {
+            self.last_events.remove(&cached.bucket.id);
+            self.buckets.insert(cached.bucket.id.clone(), cached);
+        }
+    }
+}
+
+/// Missing ends default to the epoch and the far future, as upstream's do.
+fn range_of(query: EventQuery) -> Range {
+    Range {
+        start: query.start.map_or(0, |start| to_nanos(&start)),
+        end: query.end.map_or(i64::MAX, |end| to_nanos(&end)),
+    }
+}

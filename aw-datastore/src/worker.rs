@@ -1,0 +1,424 @@
+//! The worker thread: the only owner of the SQLite connection, and the commit policy.
+//!
+//! Requests arrive over a crossbeam channel. Writes run inside one open transaction
+//! (each in its own savepoint, so one failing request never undoes another) and are
+//! committed in groups:
+//!
+//! * durable writes (bucket create/delete, event insert/delete, import, settings) are
+//!   answered only after the commit that contains them; the worker commits as soon as
+//!   the queue is empty, or after [`DURABLE_BATCH_WINDOW`] or [`MAX_BATCH`] events
+//!   under sustained load, so one fsync serves every request that queued meanwhile;
+//! * heartbeats are answered at once and committed within [`HEARTBEAT_COMMIT_WINDOW`],
+//!   also when the server goes idle (the channel wait has a deadline);
+//! * a failed commit (disk full, I/O error) rolls back, answers the waiting requests
+//!   with `StorageUnavailable`, rebuilds the caches from disk and keeps serving.
+//!
+//! Why crossbeam directly and not `mpsc_requests`: the worker needs a receive with a
+//! deadline (idle commits) and a look at the queue (group commit), and a reply to a
+//! requester that went away must not panic the worker; `mpsc_requests` 0.3 offers
+//! none of the three.
+
+use std::collections::{BTreeMap, HashMap};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use aw_models::{Bucket, BucketsExport, Event};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
+use rusqlite::Connection;
+
+use crate::error::{DatastoreError, Result, WorkerFailure};
+use crate::handle::{DatastoreConfig, EventQuery, Storage};
+use crate::state::State;
+use crate::{buckets, key_value, legacy_import, schema};
+
+/// Longest time a heartbeat stays uncommitted.
+pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
+/// Longest time a durable write waits for more requests to share its commit.
+pub const DURABLE_BATCH_WINDOW: Duration = Duration::from_millis(20);
+/// Events (or heartbeats) after which a batch is committed regardless of time.
+pub const MAX_BATCH: usize = 5000;
+
+/// A request to the worker (private protocol; callers use `Datastore`).
+#[derive(Debug)]
+pub enum Command {
+    GetBuckets,
+    GetBucket(String),
+    CreateBucket(Box<Bucket>),
+    DeleteBucket(String),
+    InsertEvents(String, Vec<Event>),
+    Heartbeat(String, Box<Event>, f64),
+    GetEvents(String, EventQuery),
+    GetEvent(String, i64),
+    GetEventCount(String, EventQuery),
+    DeleteEvent(String, i64),
+    Import(Box<BucketsExport>),
+    GetKeyValue(String),
+    GetKeyValues(String),
+    SetKeyValue(String, serde_json::Value),
+    DeleteKeyValue(String),
+    ForceCommit,
+    SetMaxPageCount(u64),
+    Close,
+}
+
+/// The worker's answer.
+#[derive(Debug)]
+pub enum Reply {
+    Buckets(BTreeMap<String, Bucket>),
+    Bucket(Box<Bucket>),
+    Events(Vec<Event>),
+    Event(Box<Event>),
+    Count(u64),
+    Value(serde_json::Value),
+    KeyValues(BTreeMap<String, serde_json::Value>),
+    Done,
+    Failed(DatastoreError),
+}
+
+type Envelope = (Command, Sender<Reply>);
+
+/// Opens the database on a new thread and returns the sender to it once it is ready.
+pub fn spawn(config: DatastoreConfig) -> Result<Sender<Envelope>> {
+    let (sender, receiver) = unbounded::<Envelope>();
+    let (ready_sender, ready_receiver) = bounded::<Result<()>>(1);
+    thread::Builder::new()
+        .name("aw-datastore".to_string())
+        .spawn(move || match open(&config) {
+            Ok(state) => {
+                let _ = ready_sender.send(Ok(()));
+                Worker::new(state).run(&receiver);
+            }
+            Err(err) => {
+                let _ = ready_sender.send(Err(err));
+            }
+        })
+        .map_err(|err| DatastoreError::InvalidInput {
+            reason: format!("cannot start the datastore thread: {err}"),
+        })?;
+    match ready_receiver.recv() {
+        Ok(Ok(())) => Ok(sender),
+        Ok(Err(err)) => Err(err),
+        Err(_) => Err(DatastoreError::WorkerGone {
+            detail: WorkerFailure::Receive,
+        }),
+    }
+}
+
+/// Opens, configures and migrates the database, loads the caches and runs the
+/// legacy import on a new file.
+fn open(config: &DatastoreConfig) -> Result<State> {
+    let mut conn = match &config.storage {
+        Storage::File(path) => Connection::open(path)?,
+        Storage::Memory => Connection::open_in_memory()?,
+    };
+    let journal: String =
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
+    if matches!(config.storage, Storage::File(_)) && !journal.eq_ignore_ascii_case("wal") {
+        log::warn!("journal_mode is {journal}, not WAL");
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(64);
+    let found_version = schema::migrate(&mut conn)?;
+    let buckets = buckets::load(&conn)?;
+    let mut state = State {
+        conn,
+        buckets,
+        last_events: HashMap::new(),
+    };
+    if let (0, Some(path)) = (found_version, &config.legacy_import) {
+        let tx = state.conn.unchecked_transaction()?;
+        let imported = legacy_import::import_legacy(&tx, &state.buckets, path)?;
+        tx.commit()?;
+        state.apply_imported(imported);
+    }
+    Ok(state)
+}
+
+/// How a request relates to the open transaction.
+enum Kind {
+    Read,
+    /// Answered after its commit.
+    Durable,
+    /// Answered at once, committed within the heartbeat window.
+    Heartbeat,
+    /// Commit now, then answer.
+    Commit,
+}
+
+struct Worker {
+    state: State,
+    /// When the open transaction began, if one is open.
+    tx_started: Option<Instant>,
+    /// Replies to send after the next successful commit, and when the first was queued.
+    held: Vec<(Sender<Reply>, Reply)>,
+    held_since: Option<Instant>,
+    /// Events written in the open transaction.
+    pending: usize,
+}
+
+impl Worker {
+    fn new(state: State) -> Worker {
+        Worker {
+            state,
+            tx_started: None,
+            held: Vec::new(),
+            held_since: None,
+            pending: 0,
+        }
+    }
+
+    fn run(mut self, receiver: &Receiver<Envelope>) {
+        loop {
+            let next = match self.next_deadline() {
+                Some(deadline) => receiver.recv_deadline(deadline),
+                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match next {
+                Ok((Command::Close, reply)) => {
+                    let result = self.commit();
+                    let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
+                    break;
+                }
+                Ok((command, reply)) => self.handle_guarded(command, reply),
+                Err(RecvTimeoutError::Timeout) => {
+                    let _ = self.commit();
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    let _ = self.commit();
+                    break;
+                }
+            }
+            if self.commit_due(receiver) {
+                let _ = self.commit();
+            }
+        }
+        log::info!("datastore worker stopped");
+    }
+
+    /// When the worker must wake up to commit even if no request arrives.
+    fn next_deadline(&self) -> Option<Instant> {
+        let heartbeat_deadline = self.tx_started.map(|t| t + HEARTBEAT_COMMIT_WINDOW);
+        let durable_deadline = self.held_since.map(|t| t + DURABLE_BATCH_WINDOW);
+        match (heartbeat_deadline, durable_deadline) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn commit_due(&self, receiver: &Receiver<Envelope>) -> bool {
+        let durable_due = self
+            .held_since
+            .is_some_and(|since| receiver.is_empty() || since.elapsed() >= DURABLE_BATCH_WINDOW);
+        let heartbeat_due = self
+            .tx_started
+            .is_some_and(|t| t.elapsed() >= HEARTBEAT_COMMIT_WINDOW);
+        durable_due || heartbeat_due || self.pending >= MAX_BATCH
+    }
+
+    /// Handles one request; a panic inside (a bug) is contained: the transaction is
+    /// rolled back, the caches rebuilt, and the worker keeps serving.
+    fn handle_guarded(&mut self, command: Command, reply: Sender<Reply>) {
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.handle(command, reply)));
+        if outcome.is_err() {
+            log::error!("datastore request panicked; rolling back the open batch");
+            self.fail_batch("internal error while handling a request".to_string());
+        }
+    }
+
+    fn handle(&mut self, command: Command, reply: Sender<Reply>) {
+        match kind_of(&command) {
+            Kind::Read => {
+                let _ = reply.send(self.execute(command).unwrap_or_else(Reply::Failed));
+            }
+            Kind::Commit => {
+                let result = self.commit();
+                let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
+            }
+            kind => {
+                let weight = weight_of(&command);
+                match self.execute_in_savepoint(command) {
+                    Ok(answer) if matches!(kind, Kind::Durable) => {
+                        self.held_since.get_or_insert_with(Instant::now);
+                        self.held.push((reply, answer));
+                        self.pending += weight;
+                    }
+                    Ok(answer) => {
+                        self.pending += weight;
+                        let _ = reply.send(answer);
+                    }
+                    Err(err) => {
+                        let _ = reply.send(Reply::Failed(err));
+                    }
+                }
+            }
+        }
+    }
+
+    fn execute_in_savepoint(&mut self, command: Command) -> Result<Reply> {
+        self.begin()?;
+        self.state.conn.execute_batch("SAVEPOINT request")?;
+        match self.execute(command) {
+            Ok(answer) => {
+                self.state.conn.execute_batch("RELEASE request")?;
+                Ok(answer)
+            }
+            Err(err) => {
+                // SQLite may have rolled back the whole transaction by itself (disk
+                // full, I/O error); then the batch is gone and must be reported.
+                let undone = if self.state.conn.is_autocommit() {
+                    Err(err.to_string())
+                } else {
+                    self.state
+                        .conn
+                        .execute_batch("ROLLBACK TO request; RELEASE request")
+                        .map_err(|rollback_err| rollback_err.to_string())
+                };
+                if let Err(detail) = undone {
+                    log::error!("the open batch was lost after a failed request: {detail}");
+                    self.fail_batch(detail);
+                }
+                Err(err)
+            }
+        }
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        if self.tx_started.is_none() {
+            self.state.conn.execute_batch("BEGIN IMMEDIATE")?;
+            self.tx_started = Some(Instant::now());
+        }
+        Ok(())
+    }
+
+    /// Commits the open transaction and releases the held replies. On failure the
+    /// batch is rolled back and every held request is told so.
+    fn commit(&mut self) -> Result<()> {
+        if self.tx_started.is_none() {
+            return Ok(());
+        }
+        match self.state.conn.execute_batch("COMMIT") {
+            Ok(()) => {
+                self.tx_started = None;
+                self.held_since = None;
+                self.pending = 0;
+                for (reply, answer) in self.held.drain(..) {
+                    let _ = reply.send(answer);
+                }
+                Ok(())
+            }
+            Err(err) => {
+                let err = DatastoreError::from(err);
+                log::error!("commit failed, batch rolled back: {err}");
+                self.fail_batch(err.to_string());
+                Err(err)
+            }
+        }
+    }
+
+    /// Rolls back the open transaction, answers held requests with an error and
+    /// rebuilds the caches from what is on disk.
+    fn fail_batch(&mut self, detail: String) {
+        if self.tx_started.take().is_some() && !self.state.conn.is_autocommit() {
+            if let Err(err) = self.state.conn.execute_batch("ROLLBACK") {
+                log::error!("rollback failed: {err}");
+            }
+        }
+        self.held_since = None;
+        self.pending = 0;
+        for (reply, _) in self.held.drain(..) {
+            let _ = reply.send(Reply::Failed(DatastoreError::StorageUnavailable {
+                detail: detail.clone(),
+            }));
+        }
+        if let Err(err) = self.state.reload() {
+            log::error!("reloading the bucket cache failed: {err}");
+        }
+    }
+
+    fn execute(&mut self, command: Command) -> Result<Reply> {
+        let state = &mut self.state;
+        Ok(match command {
+            Command::GetBuckets => Reply::Buckets(buckets::listing(&state.buckets)),
+            Command::GetBucket(id) => Reply::Bucket(Box::new(state.get_bucket(&id)?)),
+            Command::CreateBucket(bucket) => {
+                state.create_bucket(*bucket)?;
+                Reply::Done
+            }
+            Command::DeleteBucket(id) => {
+                state.delete_bucket(&id)?;
+                Reply::Done
+            }
+            Command::InsertEvents(id, events) => Reply::Events(state.insert_events(&id, events)?),
+            Command::Heartbeat(id, event, pulsetime) => {
+                Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
+            }
+            Command::GetEvents(id, query) => Reply::Events(state.get_events(&id, query)?),
+            Command::GetEvent(id, event_id) => {
+                Reply::Event(Box::new(state.get_event(&id, event_id)?))
+            }
+            Command::GetEventCount(id, query) => Reply::Count(state.get_event_count(&id, query)?),
+            Command::DeleteEvent(id, event_id) => {
+                state.delete_event(&id, event_id)?;
+                Reply::Done
+            }
+            Command::Import(export) => {
+                state.import(*export)?;
+                Reply::Done
+            }
+            Command::GetKeyValue(key) => Reply::Value(key_value::get(&state.conn, &key)?),
+            Command::GetKeyValues(prefix) => {
+                Reply::KeyValues(key_value::get_prefixed(&state.conn, &prefix)?)
+            }
+            Command::SetKeyValue(key, value) => {
+                key_value::set(&state.conn, &key, &value)?;
+                Reply::Done
+            }
+            Command::DeleteKeyValue(key) => {
+                key_value::delete(&state.conn, &key)?;
+                Reply::Done
+            }
+            Command::SetMaxPageCount(pages) => {
+                let pages = i64::try_from(pages).unwrap_or(i64::MAX);
+                let limit: i64 =
+                    state
+                        .conn
+                        .pragma_update_and_check(None, "max_page_count", pages, |row| row.get(0))?;
+                Reply::Count(u64::try_from(limit).unwrap_or(0))
+            }
+            Command::ForceCommit | Command::Close => Reply::Done,
+        })
+    }
+}
+
+fn kind_of(command: &Command) -> Kind {
+    match command {
+        Command::GetBuckets
+        | Command::GetBucket(_)
+        | Command::GetEvents(..)
+        | Command::GetEvent(..)
+        | Command::GetEventCount(..)
+        | Command::GetKeyValue(_)
+        | Command::GetKeyValues(_)
+        | Command::SetMaxPageCount(_) => Kind::Read,
+        Command::InsertEvents(_, events) if events.is_empty() => Kind::Read,
+        Command::Heartbeat(..) => Kind::Heartbeat,
+        Command::ForceCommit | Command::Close => Kind::Commit,
+        _ => Kind::Durable,
+    }
+}
+
+/// How much a write counts toward [`MAX_BATCH`].
+fn weight_of(command: &Command) -> usize {
+    match command {
+        Command::InsertEvents(_, events) => events.len(),
+        Command::Import(export) => export
+            .buckets
+            .values()
+            .map(|bucket| bucket.events.as_ref().map_or(0, Vec::len))
+            .sum(),
+        _ => 1,
+    }
+}
