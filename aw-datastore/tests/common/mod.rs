@@ -1,5 +1,5 @@
 //! Shared builders for the datastore integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test crate uses a subset")]
 
 use aw_datastore::{Datastore, EventQuery};
 use aw_models::time::{duration_from_secs, parse_json_datetime};
