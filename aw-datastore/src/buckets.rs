@@ -20,6 +20,10 @@ pub struct CachedBucket {
     pub row: i64,
     /// What clients see.
     pub bucket: Bucket,
+    /// An upper bound of the bucket's longest event, in nanoseconds (never below 0).
+    /// Range reads use it to bound the index scan from below: an event ending after
+    /// `start` must begin after `start - longest`.
+    pub longest: i64,
 }
 
 /// Bucket id → cached bucket.
@@ -29,7 +33,8 @@ pub type BucketCache = HashMap<String, CachedBucket>;
 pub fn load(conn: &Connection) -> Result<BucketCache> {
     let mut stmt = conn.prepare_cached(
         "SELECT buckets.id, buckets.name, buckets.type, buckets.client, buckets.hostname,
-                buckets.created, buckets.data, min(events.starttime), max(events.endtime)
+                buckets.created, buckets.data, min(events.starttime), max(events.endtime),
+                max(events.endtime - events.starttime)
          FROM buckets LEFT OUTER JOIN events ON buckets.id = events.bucketrow
          GROUP BY buckets.id",
     )?;
@@ -53,13 +58,13 @@ pub fn load(conn: &Connection) -> Result<BucketCache> {
             events: None,
             last_updated: None,
         };
-        Ok((
-            name,
-            CachedBucket {
-                row: row.get(0)?,
-                bucket,
-            },
-        ))
+        let longest: Option<i64> = row.get(9)?;
+        let cached = CachedBucket {
+            row: row.get(0)?,
+            bucket,
+            longest: longest.unwrap_or(0).max(0),
+        };
+        Ok((name, cached))
     })?;
     let mut cache = BucketCache::new();
     for row in rows {
@@ -121,8 +126,13 @@ pub fn metadata(conn: &Connection, row: i64) -> Result<BucketMetadata> {
     })
 }
 
-/// Widens the metadata to cover `[start, end]` (nanoseconds).
-pub fn widen(metadata: &mut BucketMetadata, start: i64, end: i64) {
+/// Widens the cached bucket to cover an event spanning `[start, end]` (nanoseconds).
+pub fn widen(cached: &mut CachedBucket, start: i64, end: i64) {
+    cached.longest = cached.longest.max(end.saturating_sub(start));
+    widen_metadata(&mut cached.bucket.metadata, start, end);
+}
+
+fn widen_metadata(metadata: &mut BucketMetadata, start: i64, end: i64) {
     let start = from_nanos(start);
     let end = from_nanos(end);
     if metadata.start.is_none_or(|current| start < current) {

@@ -55,11 +55,13 @@ pub fn replace(conn: &Connection, row: i64, event_id: i64, event: &Event) -> Res
     Ok(changed == 1)
 }
 
-/// Events of bucket `row` touching `range`, newest first, unclipped.
+/// Events of bucket `row` touching `range`, newest first, unclipped. `longest` bounds
+/// the bucket's event durations (ns); it turns the scan into an index range.
 pub fn get_range(
     conn: &Connection,
     row: i64,
     range: Range,
+    longest: i64,
     limit: Option<u64>,
 ) -> Result<Vec<Event>> {
     if range.start > range.end {
@@ -68,11 +70,15 @@ pub fn get_range(
     let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
     let mut stmt = conn.prepare_cached(
         "SELECT id, starttime, endtime, data FROM events
-         WHERE bucketrow = ?1 AND endtime >= ?2 AND starttime <= ?3
+         WHERE bucketrow = ?1 AND starttime >= ?5 AND starttime <= ?3 AND endtime >= ?2
          ORDER BY starttime DESC, endtime ASC, id ASC
          LIMIT ?4",
     )?;
-    let rows = stmt.query_map(params![row, range.start, range.end, limit], read_event)?;
+    let earliest = range.start.saturating_sub(longest);
+    let rows = stmt.query_map(
+        params![row, range.start, range.end, limit, earliest],
+        read_event,
+    )?;
     rows.map(|row| row.map_err(DatastoreError::from)).collect()
 }
 
@@ -98,6 +104,7 @@ pub fn newest(conn: &Connection, row: i64) -> Result<Option<Event>> {
             start: 0,
             end: i64::MAX,
         },
+        i64::MAX,
         Some(1),
     )?;
     Ok(events.pop())
@@ -114,15 +121,24 @@ pub fn get_one(conn: &Connection, row: i64, event_id: i64) -> Result<Option<Even
 }
 
 /// How many events of bucket `row` touch `range`.
-pub fn count(conn: &Connection, row: i64, range: Range) -> Result<u64> {
+pub fn count(conn: &Connection, row: i64, range: Range, longest: i64) -> Result<u64> {
     if range.start > range.end {
         return Ok(0);
     }
     let count: i64 = conn
         .prepare_cached(
-            "SELECT count(*) FROM events WHERE bucketrow = ?1 AND endtime >= ?2 AND starttime <= ?3",
+            "SELECT count(*) FROM events
+             WHERE bucketrow = ?1 AND starttime >= ?4 AND starttime <= ?3 AND endtime >= ?2",
         )?
-        .query_row(params![row, range.start, range.end], |row| row.get(0))?;
+        .query_row(
+            params![
+                row,
+                range.start,
+                range.end,
+                range.start.saturating_sub(longest)
+            ],
+            |row| row.get(0),
+        )?;
     Ok(u64::try_from(count).unwrap_or(0))
 }
 

@@ -50,7 +50,11 @@ pub fn create_with_events(
     bucket.created.get_or_insert_with(Utc::now);
     bucket.metadata = BucketMetadata::default();
     let row = buckets::insert(conn, &bucket)?;
-    let mut cached = CachedBucket { row, bucket };
+    let mut cached = CachedBucket {
+        row,
+        bucket,
+        longest: 0,
+    };
     insert_all(conn, &mut cached, incoming)?;
     Ok(cached)
 }
@@ -66,7 +70,7 @@ fn merge_events(conn: &Connection, cached: &mut CachedBucket, incoming: Vec<Even
     };
     let (start, end) = spans.fold(first, |(lo, hi), (start, end)| (lo.min(start), hi.max(end)));
     let stored: HashSet<(i64, i64, String)> =
-        events::get_range(conn, cached.row, Range { start, end }, None)?
+        events::get_range(conn, cached.row, Range { start, end }, cached.longest, None)?
             .iter()
             .filter_map(identity)
             .collect();
@@ -81,7 +85,7 @@ fn insert_all(conn: &Connection, cached: &mut CachedBucket, incoming: Vec<Event>
     for event in incoming {
         let (start, end) = events::span(&event)?;
         events::insert(conn, cached.row, &event)?;
-        buckets::widen(&mut cached.bucket.metadata, start, end);
+        buckets::widen(cached, start, end);
     }
     Ok(())
 }

@@ -28,6 +28,7 @@ pub mod heartbeat;
 mod import;
 mod key_value;
 mod legacy_import;
+mod reader;
 mod schema;
 mod state;
 mod worker;

@@ -14,6 +14,7 @@ use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::error::{DatastoreError, Result};
 use crate::events::{self, Range};
 use crate::handle::EventQuery;
+use crate::reader::ReadJob;
 use crate::{heartbeat, import};
 
 /// The connection and the caches the worker keeps in memory.
@@ -88,7 +89,7 @@ impl State {
         self.last_events.remove(bucket_id);
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
             for (start, end) in spans {
-                buckets::widen(&mut cached.bucket.metadata, start, end);
+                buckets::widen(cached, start, end);
             }
         }
         Ok(incoming)
@@ -121,20 +122,32 @@ impl State {
         };
         let (start, end) = events::span(&stored)?;
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
-            buckets::widen(&mut cached.bucket.metadata, start, end);
+            buckets::widen(cached, start, end);
         }
         self.last_events
             .insert(bucket_id.to_string(), stored.clone());
         Ok(stored)
     }
 
-    /// Events touching the query's range, newest first, clipped.
-    pub fn get_events(&self, bucket_id: &str, query: EventQuery) -> Result<Vec<Event>> {
-        let row = self.cached(bucket_id)?.row;
-        let range = range_of(query);
-        let mut found = events::get_range(&self.conn, row, range, query.limit)?;
-        events::clip(&mut found, range);
-        Ok(found)
+    /// The read `GetEvents` resolves to.
+    pub fn events_job(&self, bucket_id: &str, query: EventQuery) -> Result<ReadJob> {
+        let cached = self.cached(bucket_id)?;
+        Ok(ReadJob::Events {
+            row: cached.row,
+            longest: cached.longest,
+            range: range_of(query),
+            limit: query.limit,
+        })
+    }
+
+    /// The read `GetEventCount` resolves to.
+    pub fn count_job(&self, bucket_id: &str, query: EventQuery) -> Result<ReadJob> {
+        let cached = self.cached(bucket_id)?;
+        Ok(ReadJob::Count {
+            row: cached.row,
+            longest: cached.longest,
+            range: range_of(query),
+        })
     }
 
     /// One event as stored.
@@ -144,12 +157,6 @@ impl State {
             bucket_id: bucket_id.to_string(),
             event_id,
         })
-    }
-
-    /// Number of events touching the query's range.
-    pub fn get_event_count(&self, bucket_id: &str, query: EventQuery) -> Result<u64> {
-        let row = self.cached(bucket_id)?.row;
-        events::count(&self.conn, row, range_of(query))
     }
 
     /// Deletes one event of the bucket (if it is there) and keeps the caches true.

@@ -29,6 +29,7 @@ use rusqlite::Connection;
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::handle::{DatastoreConfig, EventQuery, Storage};
+use crate::reader::{ReadJob, ReaderPool};
 use crate::state::State;
 use crate::{buckets, key_value, legacy_import, schema};
 
@@ -86,8 +87,9 @@ pub fn spawn(config: DatastoreConfig) -> Result<Sender<Envelope>> {
         .name("aw-datastore".to_string())
         .spawn(move || match open(&config) {
             Ok(state) => {
+                let readers = open_readers(&config);
                 let _ = ready_sender.send(Ok(()));
-                Worker::new(state).run(&receiver);
+                Worker::new(state, readers).run(&receiver);
             }
             Err(err) => {
                 let _ = ready_sender.send(Err(err));
@@ -137,6 +139,16 @@ fn open(config: &DatastoreConfig) -> Result<State> {
     Ok(state)
 }
 
+/// Reader connections for a file database; none for memory (or if they fail to open).
+fn open_readers(config: &DatastoreConfig) -> Option<ReaderPool> {
+    let Storage::File(path) = &config.storage else {
+        return None;
+    };
+    ReaderPool::open(path)
+        .map_err(|err| log::warn!("reader connections unavailable, the writer reads: {err}"))
+        .ok()
+}
+
 /// How a request relates to the open transaction.
 enum Kind {
     Read,
@@ -150,6 +162,8 @@ enum Kind {
 
 struct Worker {
     state: State,
+    /// Where range reads go, if the database can be shared.
+    readers: Option<ReaderPool>,
     /// When the open transaction began, if one is open.
     tx_started: Option<Instant>,
     /// Replies to send after the next successful commit, and when the first was queued.
@@ -160,9 +174,10 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(state: State) -> Worker {
+    fn new(state: State, readers: Option<ReaderPool>) -> Worker {
         Worker {
             state,
+            readers,
             tx_started: None,
             held: Vec::new(),
             held_since: None,
@@ -230,9 +245,12 @@ impl Worker {
 
     fn handle(&mut self, command: Command, reply: Sender<Reply>) {
         match kind_of(&command) {
-            Kind::Read => {
-                let _ = reply.send(self.execute(command).unwrap_or_else(Reply::Failed));
-            }
+            Kind::Read => match self.read_job(&command) {
+                Some(Ok(job)) if self.readers.is_some() => self.dispatch_read(job, reply),
+                _ => {
+                    let _ = reply.send(self.execute(command).unwrap_or_else(Reply::Failed));
+                }
+            },
             Kind::Commit => {
                 let result = self.commit();
                 let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
@@ -254,6 +272,32 @@ impl Worker {
                     }
                 }
             }
+        }
+    }
+
+    /// The reader-pool form of a range read or count, if the command is one.
+    fn read_job(&self, command: &Command) -> Option<Result<ReadJob>> {
+        match command {
+            Command::GetEvents(id, query) => Some(self.state.events_job(id, *query)),
+            Command::GetEventCount(id, query) => Some(self.state.count_job(id, *query)),
+            _ => None,
+        }
+    }
+
+    /// Commits what is pending (so the reader sees every answered write), then hands
+    /// the read to the pool; runs it here if the pool is gone.
+    fn dispatch_read(&mut self, job: ReadJob, reply: Sender<Reply>) {
+        if let Err(err) = self.commit() {
+            let _ = reply.send(Reply::Failed(err));
+            return;
+        }
+        let returned = match &self.readers {
+            Some(readers) => readers.submit(job, reply),
+            None => Err((job, reply)),
+        };
+        if let Err((job, reply)) = returned {
+            self.readers = None;
+            let _ = reply.send(job.run(&self.state.conn).unwrap_or_else(Reply::Failed));
         }
     }
 
@@ -355,11 +399,11 @@ impl Worker {
             Command::Heartbeat(id, event, pulsetime) => {
                 Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
             }
-            Command::GetEvents(id, query) => Reply::Events(state.get_events(&id, query)?),
+            Command::GetEvents(id, query) => state.events_job(&id, query)?.run(&state.conn)?,
             Command::GetEvent(id, event_id) => {
                 Reply::Event(Box::new(state.get_event(&id, event_id)?))
             }
-            Command::GetEventCount(id, query) => Reply::Count(state.get_event_count(&id, query)?),
+            Command::GetEventCount(id, query) => state.count_job(&id, query)?.run(&state.conn)?,
             Command::DeleteEvent(id, event_id) => {
                 state.delete_event(&id, event_id)?;
                 Reply::Done

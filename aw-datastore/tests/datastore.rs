@@ -454,3 +454,59 @@ fn concurrent_handles_from_many_threads() {
         400
     );
 }
+
+/// Range reads bound the index scan by the bucket's longest event; an event that
+/// started long before the range but still overlaps it must be found, also after a
+/// heartbeat grew it and after the file was reopened.
+#[test]
+fn long_events_are_found_far_after_their_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.db");
+    let datastore = Datastore::open_file(&path).unwrap();
+    datastore.create_bucket(bucket("b")).unwrap();
+    let short: Vec<_> = (0..50)
+        .map(|day| {
+            event(
+                &format!("2020-02-{:02}T00:00:00Z", day % 28 + 1),
+                60.0,
+                json!({"n": day}),
+            )
+        })
+        .collect();
+    datastore.insert_events("b", short).unwrap();
+    datastore
+        .insert_events(
+            "b",
+            vec![event("2020-01-01T00:00:00Z", 86_400.0, json!({"long": 1}))],
+        )
+        .unwrap();
+    // Grow it by heartbeat to reach into March.
+    datastore
+        .heartbeat(
+            "b",
+            event("2020-01-01T00:00:00Z", 0.0, json!({"long": 1})),
+            0.0,
+        )
+        .unwrap();
+    datastore
+        .heartbeat(
+            "b",
+            event("2020-03-01T00:00:00Z", 0.0, json!({"long": 1})),
+            1e8,
+        )
+        .unwrap();
+    let window = range(
+        Some("2020-02-29T12:00:00Z"),
+        Some("2020-02-29T13:00:00Z"),
+        None,
+    );
+    let found = datastore.get_events("b", window).unwrap();
+    assert_eq!(
+        spans(&found),
+        [("2020-02-29T12:00:00Z".to_string(), 3600.0)]
+    );
+    assert_eq!(datastore.get_event_count("b", window).unwrap(), 1);
+    drop(datastore);
+    let reopened = Datastore::open_file(&path).unwrap();
+    assert_eq!(reopened.get_events("b", window).unwrap().len(), 1);
+}

@@ -1,0 +1,119 @@
+//! Reader threads: range reads and counts run on their own read-only connections, so
+//! a year-long query never holds up heartbeats on the writer.
+//!
+//! What must stay true (read-your-writes): the worker commits everything it has
+//! handled before it hands a read to this pool, so a reader's WAL snapshot holds every
+//! write that was answered before the read was asked for. In-memory databases have no
+//! pool (a private memory database cannot be shared); the worker reads itself.
+
+use std::path::Path;
+use std::thread;
+use std::time::Duration;
+
+use crossbeam_channel::{unbounded, Sender};
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::Result;
+use crate::events::{self, Range};
+use crate::worker::Reply;
+
+/// Number of reader connections; two cores here, and the writer needs one.
+pub const READERS: usize = 2;
+
+/// A read with everything resolved from the worker's caches, runnable on any connection.
+#[derive(Debug, Clone, Copy)]
+pub enum ReadJob {
+    /// Events touching `range`, newest first, clipped.
+    Events {
+        /// Bucket row id.
+        row: i64,
+        /// Longest event of the bucket (ns), to bound the index scan.
+        longest: i64,
+        /// Inclusive range in ns.
+        range: Range,
+        /// At most this many.
+        limit: Option<u64>,
+    },
+    /// Number of events touching `range`.
+    Count {
+        /// Bucket row id.
+        row: i64,
+        /// Longest event of the bucket (ns).
+        longest: i64,
+        /// Inclusive range in ns.
+        range: Range,
+    },
+}
+
+impl ReadJob {
+    /// Runs the read on `conn`.
+    pub fn run(self, conn: &Connection) -> Result<Reply> {
+        match self {
+            ReadJob::Events {
+                row,
+                longest,
+                range,
+                limit,
+            } => {
+                let mut found = events::get_range(conn, row, range, longest, limit)?;
+                events::clip(&mut found, range);
+                Ok(Reply::Events(found))
+            }
+            ReadJob::Count {
+                row,
+                longest,
+                range,
+            } => Ok(Reply::Count(events::count(conn, row, range, longest)?)),
+        }
+    }
+}
+
+/// The sending side of the reader pool; the threads stop when it is dropped.
+pub struct ReaderPool {
+    sender: Sender<(ReadJob, Sender<Reply>)>,
+}
+
+impl ReaderPool {
+    /// Opens [`READERS`] read-only connections to `path`. The file must already exist
+    /// with its schema (the writer opens it first).
+    pub fn open(path: &Path) -> Result<ReaderPool> {
+        let (sender, receiver) = unbounded::<(ReadJob, Sender<Reply>)>();
+        for idx in 0..READERS {
+            let conn = open_reader(path)?;
+            let receiver = receiver.clone();
+            let spawned = thread::Builder::new()
+                .name(format!("aw-datastore-reader-{idx}"))
+                .spawn(move || {
+                    for (job, reply) in receiver {
+                        let answer = job.run(&conn).unwrap_or_else(Reply::Failed);
+                        let _ = reply.send(answer);
+                    }
+                });
+            if let Err(err) = spawned {
+                log::warn!("could not start a reader thread ({err}); reads stay on the writer");
+            }
+        }
+        Ok(ReaderPool { sender })
+    }
+
+    /// Hands a read to a reader thread; gives it back if none is running.
+    pub fn submit(
+        &self,
+        job: ReadJob,
+        reply: Sender<Reply>,
+    ) -> std::result::Result<(), (ReadJob, Sender<Reply>)> {
+        self.sender
+            .send((job, reply))
+            .map_err(|err| err.into_inner())
+    }
+}
+
+fn open_reader(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.set_prepared_statement_cache_capacity(16);
+    Ok(conn)
+}
