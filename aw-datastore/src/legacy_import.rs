@@ -98,10 +98,10 @@ fn legacy_event(timestamp: &str, duration: f64, datastr: &str) -> Option<Event> 
 mod tests {
     use super::*;
 
-    #[test]
-    fn python_database_is_imported() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("peewee-sqlite.v2.db");
+    /// Writes a small Python aw-server database (one bucket, three events, one of
+    /// them unreadable) and returns its path.
+    fn python_database(dir: &Path) -> std::path::PathBuf {
+        let path = dir.join("peewee-sqlite.v2.db");
         let legacy = Connection::open(&path).unwrap();
         legacy
             .execute_batch(
@@ -113,7 +113,30 @@ mod tests {
                  INSERT INTO eventmodel VALUES (3, 1, '2020-01-01 12:00:00+00:00', 2, '{\"status\": \"not-afk\"}');",
             )
             .unwrap();
-        drop(legacy);
+        path
+    }
+
+    #[test]
+    fn imported_once_when_the_file_is_new() {
+        let dir = tempfile::tempdir().unwrap();
+        let legacy = python_database(dir.path());
+        let config = crate::DatastoreConfig {
+            storage: crate::Storage::File(dir.path().join("sqlite.db")),
+            legacy_import: Some(legacy),
+        };
+        for _ in 0..2 {
+            let datastore = crate::Datastore::open(config.clone()).unwrap();
+            let events = datastore
+                .get_events("aw-watcher-afk_box", crate::EventQuery::default())
+                .unwrap();
+            assert_eq!(events.len(), 2);
+        }
+    }
+
+    #[test]
+    fn python_database_is_imported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = python_database(dir.path());
         let mut conn = Connection::open_in_memory().unwrap();
         crate::schema::migrate(&mut conn).unwrap();
         let imported = import_legacy(&conn, &BucketCache::new(), &path).unwrap();

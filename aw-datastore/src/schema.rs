@@ -156,6 +156,56 @@ pub(crate) mod tests {
         }
     }
 
+    /// Real old files with data, opened through the public handle: the data is read
+    /// back, every version lands at v5, and the v4→v5 step does not grow the file.
+    #[test]
+    fn old_files_with_data_open_through_the_handle() {
+        for version in 1..=4 {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("old.db");
+            let conn = Connection::open(&path).unwrap();
+            database_at_version(&conn, version);
+            conn.execute(
+                "INSERT INTO buckets (id, name, type, client, hostname, created) VALUES (1, 'b', 't', 'c', 'h', '2020-01-01T00:00:00+00:00')",
+                [],
+            )
+            .unwrap();
+            let tx = conn.unchecked_transaction().unwrap();
+            for idx in 0..20_000_i64 {
+                let start = 1_577_836_800_000_000_000 + idx * 60_000_000_000;
+                tx.execute(
+                    "INSERT INTO events (bucketrow, starttime, endtime, data) VALUES (1, ?1, ?2, '{\"n\":1}')",
+                    [start, start + 30_000_000_000],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+            drop(conn);
+            let size_before = std::fs::metadata(&path).unwrap().len();
+            let datastore = crate::Datastore::open_file(&path).unwrap();
+            let count = datastore
+                .get_event_count("b", crate::EventQuery::default())
+                .unwrap();
+            assert_eq!(count, 20_000, "v{version}");
+            let bucket = datastore.get_bucket("b").unwrap();
+            assert_eq!(
+                bucket.metadata.start.unwrap().to_rfc3339(),
+                "2020-01-01T00:00:00+00:00"
+            );
+            drop(datastore);
+            let conn = Connection::open(&path).unwrap();
+            assert_eq!(user_version(&conn).unwrap(), 5);
+            assert_eq!(
+                index_names(&conn),
+                ["events_bucketrow_starttime_endtime_index"]
+            );
+            if version == 4 {
+                let size_after = std::fs::metadata(&path).unwrap().len();
+                assert!(size_after <= size_before, "{size_before} -> {size_after}");
+            }
+        }
+    }
+
     #[test]
     fn newer_files_are_left_alone() {
         let mut conn = Connection::open_in_memory().unwrap();
