@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Sender};
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
-use crate::worker::{self, Command, Reply};
+use crate::protocol::{Command, Reply};
+use crate::worker;
 
 /// Where the database lives.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,6 +28,7 @@ pub mod heartbeat;
 mod import;
 mod key_value;
 mod legacy_import;
+mod protocol;
 mod reader;
 mod schema;
 mod state;

@@ -15,7 +15,7 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::error::Result;
 use crate::events::{self, Range};
-use crate::worker::Reply;
+use crate::protocol::Reply;
 
 /// Number of reader connections; two cores here, and the writer needs one.
 pub const READERS: usize = 2;

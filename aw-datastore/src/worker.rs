@@ -18,17 +18,17 @@
 //! requester that went away must not panic the worker; `mpsc_requests` 0.3 offers
 //! none of the three.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use aw_models::{Bucket, BucketsExport, Event};
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use rusqlite::Connection;
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
-use crate::handle::{DatastoreConfig, EventQuery, Storage};
+use crate::handle::{DatastoreConfig, Storage};
+use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::State;
 use crate::{buckets, key_value, legacy_import, schema};
@@ -39,45 +39,6 @@ pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
 pub const DURABLE_BATCH_WINDOW: Duration = Duration::from_millis(20);
 /// Events (or heartbeats) after which a batch is committed regardless of time.
 pub const MAX_BATCH: usize = 5000;
-
-/// A request to the worker (private protocol; callers use `Datastore`).
-#[derive(Debug)]
-pub enum Command {
-    GetBuckets,
-    GetBucket(String),
-    CreateBucket(Box<Bucket>),
-    DeleteBucket(String),
-    InsertEvents(String, Vec<Event>),
-    Heartbeat(String, Box<Event>, f64),
-    GetEvents(String, EventQuery),
-    GetEvent(String, i64),
-    GetEventCount(String, EventQuery),
-    DeleteEvent(String, i64),
-    Import(Box<BucketsExport>),
-    GetKeyValue(String),
-    GetKeyValues(String),
-    SetKeyValue(String, serde_json::Value),
-    DeleteKeyValue(String),
-    ForceCommit,
-    SetMaxPageCount(u64),
-    Close,
-}
-
-/// The worker's answer.
-#[derive(Debug)]
-pub enum Reply {
-    Buckets(BTreeMap<String, Bucket>),
-    Bucket(Box<Bucket>),
-    Events(Vec<Event>),
-    Event(Box<Event>),
-    Count(u64),
-    Value(serde_json::Value),
-    KeyValues(BTreeMap<String, serde_json::Value>),
-    Done,
-    Failed(DatastoreError),
-}
-
-type Envelope = (Command, Sender<Reply>);
 
 /// Opens the database on a new thread and returns the sender to it once it is ready.
 pub fn spawn(config: DatastoreConfig) -> Result<Sender<Envelope>> {
@@ -147,17 +108,6 @@ fn open_readers(config: &DatastoreConfig) -> Option<ReaderPool> {
     ReaderPool::open(path)
         .map_err(|err| log::warn!("reader connections unavailable, the writer reads: {err}"))
         .ok()
-}
-
-/// How a request relates to the open transaction.
-enum Kind {
-    Read,
-    /// Answered after its commit.
-    Durable,
-    /// Answered at once, committed within the heartbeat window.
-    Heartbeat,
-    /// Commit now, then answer.
-    Commit,
 }
 
 struct Worker {
@@ -434,35 +384,5 @@ impl Worker {
             }
             Command::ForceCommit | Command::Close => Reply::Done,
         })
-    }
-}
-
-fn kind_of(command: &Command) -> Kind {
-    match command {
-        Command::GetBuckets
-        | Command::GetBucket(_)
-        | Command::GetEvents(..)
-        | Command::GetEvent(..)
-        | Command::GetEventCount(..)
-        | Command::GetKeyValue(_)
-        | Command::GetKeyValues(_)
-        | Command::SetMaxPageCount(_) => Kind::Read,
-        Command::InsertEvents(_, events) if events.is_empty() => Kind::Read,
-        Command::Heartbeat(..) => Kind::Heartbeat,
-        Command::ForceCommit | Command::Close => Kind::Commit,
-        _ => Kind::Durable,
-    }
-}
-
-/// How much a write counts toward [`MAX_BATCH`].
-fn weight_of(command: &Command) -> usize {
-    match command {
-        Command::InsertEvents(_, events) => events.len(),
-        Command::Import(export) => export
-            .buckets
-            .values()
-            .map(|bucket| bucket.events.as_ref().map_or(0, Vec::len))
-            .sum(),
-        _ => 1,
     }
 }

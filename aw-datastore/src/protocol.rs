@@ -1,0 +1,90 @@
+//! The private channel protocol between `Datastore` handles and the worker: the
+//! commands, the replies, and how each command relates to the open transaction.
+
+use std::collections::BTreeMap;
+
+use aw_models::{Bucket, BucketsExport, Event};
+use crossbeam_channel::Sender;
+
+use crate::error::DatastoreError;
+use crate::handle::EventQuery;
+
+/// A request to the worker (private protocol; callers use `Datastore`).
+#[derive(Debug)]
+pub enum Command {
+    GetBuckets,
+    GetBucket(String),
+    CreateBucket(Box<Bucket>),
+    DeleteBucket(String),
+    InsertEvents(String, Vec<Event>),
+    Heartbeat(String, Box<Event>, f64),
+    GetEvents(String, EventQuery),
+    GetEvent(String, i64),
+    GetEventCount(String, EventQuery),
+    DeleteEvent(String, i64),
+    Import(Box<BucketsExport>),
+    GetKeyValue(String),
+    GetKeyValues(String),
+    SetKeyValue(String, serde_json::Value),
+    DeleteKeyValue(String),
+    ForceCommit,
+    SetMaxPageCount(u64),
+    Close,
+}
+
+/// The worker's answer.
+#[derive(Debug)]
+pub enum Reply {
+    Buckets(BTreeMap<String, Bucket>),
+    Bucket(Box<Bucket>),
+    Events(Vec<Event>),
+    Event(Box<Event>),
+    Count(u64),
+    Value(serde_json::Value),
+    KeyValues(BTreeMap<String, serde_json::Value>),
+    Done,
+    Failed(DatastoreError),
+}
+
+pub type Envelope = (Command, Sender<Reply>);
+
+/// How a request relates to the open transaction.
+pub enum Kind {
+    Read,
+    /// Answered after its commit.
+    Durable,
+    /// Answered at once, committed within the heartbeat window.
+    Heartbeat,
+    /// Commit now, then answer.
+    Commit,
+}
+
+pub fn kind_of(command: &Command) -> Kind {
+    match command {
+        Command::GetBuckets
+        | Command::GetBucket(_)
+        | Command::GetEvents(..)
+        | Command::GetEvent(..)
+        | Command::GetEventCount(..)
+        | Command::GetKeyValue(_)
+        | Command::GetKeyValues(_)
+        | Command::SetMaxPageCount(_) => Kind::Read,
+        Command::InsertEvents(_, events) if events.is_empty() => Kind::Read,
+        Command::Heartbeat(..) => Kind::Heartbeat,
+        Command::ForceCommit | Command::Close => Kind::Commit,
+        _ => Kind::Durable,
+    }
+}
+
+/// How much a write counts toward [`crate::MAX_BATCH`].
+pub fn weight_of(command: &Command) -> usize {
+    match command {
+        Command::InsertEvents(_, events) => events.len(),
+        Command::Import(export) => export
+            .buckets
+            .values()
+            .map(|bucket| bucket.events.as_ref().map_or(0, Vec::len))
+            .sum(),
+        _ => 1,
+    }
+}
