@@ -82,6 +82,34 @@ pub fn get_range(
     rows.map(|row| row.map_err(DatastoreError::from)).collect()
 }
 
+/// Reads the events of bucket `row` touching `range`, newest first, with one
+/// statement, handing them to `consume` in chunks of `chunk_size`; stops early when
+/// `consume` returns false.
+pub fn for_each_chunk(
+    conn: &Connection,
+    row: i64,
+    range: Range,
+    chunk_size: usize,
+    mut consume: impl FnMut(Vec<Event>) -> bool,
+) -> Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, starttime, endtime, data FROM events
+         WHERE bucketrow = ?1 AND endtime >= ?2 AND starttime <= ?3
+         ORDER BY starttime DESC, endtime ASC, id ASC",
+    )?;
+    let mut rows = stmt.query_map(params![row, range.start, range.end], read_event)?;
+    loop {
+        let chunk = rows
+            .by_ref()
+            .take(chunk_size)
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let complete = chunk.len() == chunk_size;
+        if chunk.is_empty() || !consume(chunk) || !complete {
+            return Ok(());
+        }
+    }
+}
+
 /// Cuts each event to `range`, recomputing its duration.
 pub fn clip(events: &mut [Event], range: Range) {
     let (start, end) = (from_nanos(range.start), from_nanos(range.end));

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use aw_models::{Bucket, BucketsExport, Event};
 use chrono::{DateTime, Utc};
-use crossbeam_channel::{bounded, Sender};
+use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::protocol::{Command, Reply};
@@ -145,6 +145,18 @@ impl Datastore {
         }
     }
 
+    /// Every event of the bucket as an export shows them (from the epoch on, newest
+    /// first, clipped), delivered in chunks from one consistent snapshot, so that a
+    /// large export never sits in memory whole.
+    pub fn stream_events(&self, bucket_id: &str) -> Result<EventStream> {
+        let (chunks, receiver) = bounded(STREAM_BUFFER);
+        self.request_unit(Command::StreamEvents(bucket_id.to_string(), chunks))?;
+        Ok(EventStream {
+            receiver,
+            finished: false,
+        })
+    }
+
     /// Number of events touching `[start, end]` (limit is ignored).
     pub fn get_event_count(&self, bucket_id: &str, query: EventQuery) -> Result<u64> {
         match self.request(Command::GetEventCount(bucket_id.to_string(), query))? {
@@ -233,6 +245,43 @@ impl Drop for Inner {
         let (reply_sender, reply_receiver) = bounded(1);
         if self.sender.send((Command::Close, reply_sender)).is_ok() {
             let _ = reply_receiver.recv();
+        }
+    }
+}
+
+/// Chunks read ahead of the consumer of an [`EventStream`].
+const STREAM_BUFFER: usize = 4;
+
+/// The chunks of [`Datastore::stream_events`]; ends after the last chunk or an error.
+pub struct EventStream {
+    receiver: Receiver<Result<Vec<Event>>>,
+    finished: bool,
+}
+
+impl Iterator for EventStream {
+    type Item = Result<Vec<Event>>;
+
+    /// The next non-empty chunk; `None` after the end marker. A stream cut off
+    /// without its end marker yields one `WorkerGone` error, never a silent truncation.
+    fn next(&mut self) -> Option<Result<Vec<Event>>> {
+        if self.finished {
+            return None;
+        }
+        let next = self.receiver.recv();
+        match next {
+            Ok(Ok(chunk)) if chunk.is_empty() => {
+                self.finished = true;
+                None
+            }
+            Ok(Err(err)) => {
+                self.finished = true;
+                Some(Err(err))
+            }
+            Ok(chunk) => Some(chunk),
+            Err(_) => {
+                self.finished = true;
+                Some(Err(worker_gone(WorkerFailure::Receive)))
+            }
         }
     }
 }

@@ -35,6 +35,6 @@ mod state;
 mod worker;
 
 pub use error::{DatastoreError, Result, WorkerFailure};
-pub use handle::{Datastore, DatastoreConfig, EventQuery, Storage};
+pub use handle::{Datastore, DatastoreConfig, EventQuery, EventStream, Storage};
 pub use schema::SCHEMA_VERSION;
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

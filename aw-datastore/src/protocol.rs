@@ -21,6 +21,7 @@ pub enum Command {
     GetEvents(String, EventQuery),
     GetEvent(String, i64),
     GetEventCount(String, EventQuery),
+    StreamEvents(String, Sender<crate::Result<Vec<Event>>>),
     DeleteEvent(String, i64),
     Import(Box<BucketsExport>),
     GetKeyValue(String),
@@ -66,6 +67,7 @@ pub fn kind_of(command: &Command) -> Kind {
         | Command::GetEvents(..)
         | Command::GetEvent(..)
         | Command::GetEventCount(..)
+        | Command::StreamEvents(..)
         | Command::GetKeyValue(_)
         | Command::GetKeyValues(_)
         | Command::SetMaxPageCount(_) => Kind::Read,

@@ -13,15 +13,20 @@ use std::time::Duration;
 use crossbeam_channel::{unbounded, Sender};
 use rusqlite::{Connection, OpenFlags};
 
+use aw_models::Event;
+
 use crate::error::Result;
 use crate::events::{self, Range};
 use crate::protocol::Reply;
+
+/// Events per chunk of an event stream (exports).
+pub const STREAM_CHUNK: usize = 2000;
 
 /// Number of reader connections; two cores here, and the writer needs one.
 pub const READERS: usize = 2;
 
 /// A read with everything resolved from the worker's caches, runnable on any connection.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub enum ReadJob {
     /// Events touching `range`, newest first, clipped.
     Events {
@@ -33,6 +38,14 @@ pub enum ReadJob {
         range: Range,
         /// At most this many.
         limit: Option<u64>,
+    },
+    /// Every event of a bucket from the epoch on, newest first, clipped as an export
+    /// shows them, sent in chunks of [`STREAM_CHUNK`] from one statement (one snapshot).
+    Stream {
+        /// Bucket row id.
+        row: i64,
+        /// Where the chunks go; the stream stops early when the receiver is dropped.
+        chunks: Sender<Result<Vec<Event>>>,
     },
     /// Number of events touching `range`.
     Count {
@@ -58,6 +71,21 @@ impl ReadJob {
                 let mut found = events::get_range(conn, row, range, longest, limit)?;
                 events::clip(&mut found, range);
                 Ok(Reply::Events(found))
+            }
+            ReadJob::Stream { row, chunks } => {
+                let range = Range {
+                    start: 0,
+                    end: i64::MAX,
+                };
+                let streamed =
+                    events::for_each_chunk(conn, row, range, STREAM_CHUNK, |mut chunk| {
+                        events::clip(&mut chunk, range);
+                        chunks.send(Ok(chunk)).is_ok()
+                    });
+                // An empty chunk marks the end, so a consumer can tell a complete
+                // stream from one whose reader went away.
+                let _ = chunks.send(streamed.map(|()| Vec::new()));
+                Ok(Reply::Done)
             }
             ReadJob::Count {
                 row,

@@ -129,6 +129,11 @@ impl State {
         Ok(stored)
     }
 
+    /// The row id of a bucket.
+    pub fn get_bucket_row(&self, bucket_id: &str) -> Result<i64> {
+        Ok(self.cached(bucket_id)?.row)
+    }
+
     /// The read `GetEvents` resolves to.
     pub fn events_job(&self, bucket_id: &str, query: EventQuery) -> Result<ReadJob> {
         let cached = self.cached(bucket_id)?;

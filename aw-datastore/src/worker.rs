@@ -194,6 +194,10 @@ impl Worker {
     }
 
     fn handle(&mut self, command: Command, reply: Sender<Reply>) {
+        if let Command::StreamEvents(bucket_id, chunks) = command {
+            self.start_stream(&bucket_id, chunks, reply);
+            return;
+        }
         match kind_of(&command) {
             Kind::Read => match self.read_job(&command) {
                 Some(Ok(job)) if self.readers.is_some() => self.dispatch_read(job, reply),
@@ -231,6 +235,36 @@ impl Worker {
             Command::GetEvents(id, query) => Some(self.state.events_job(id, *query)),
             Command::GetEventCount(id, query) => Some(self.state.count_job(id, *query)),
             _ => None,
+        }
+    }
+
+    /// Starts streaming a bucket's events to `chunks`: on a reader thread when there is
+    /// one, else here, after answering (the consumer reads while the worker sends).
+    fn start_stream(
+        &mut self,
+        bucket_id: &str,
+        chunks: Sender<Result<Vec<aw_models::Event>>>,
+        reply: Sender<Reply>,
+    ) {
+        let row = match self.state.get_bucket_row(bucket_id) {
+            Ok(row) => row,
+            Err(err) => {
+                let _ = reply.send(Reply::Failed(err));
+                return;
+            }
+        };
+        if let Err(err) = self.commit() {
+            let _ = reply.send(Reply::Failed(err));
+            return;
+        }
+        let _ = reply.send(Reply::Done);
+        let job = ReadJob::Stream { row, chunks };
+        match &self.readers {
+            // The job's own reply is not needed: the chunks are the answer.
+            Some(_) => self.dispatch_read(job, bounded(1).0),
+            None => {
+                let _ = job.run(&self.state.conn);
+            }
         }
     }
 
@@ -383,6 +417,8 @@ impl Worker {
                 Reply::Count(u64::try_from(limit).unwrap_or(0))
             }
             Command::ForceCommit | Command::Close => Reply::Done,
+            // Streams are started by `start_stream` before dispatch; never reached.
+            Command::StreamEvents(..) => Reply::Done,
         })
     }
 }

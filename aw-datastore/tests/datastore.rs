@@ -510,3 +510,60 @@ fn long_events_are_found_far_after_their_start() {
     let reopened = Datastore::open_file(&path).unwrap();
     assert_eq!(reopened.get_events("b", window).unwrap().len(), 1);
 }
+
+/// Streams deliver every event of an export in chunks, newest first, on file and
+/// memory databases; an abandoned stream does not block the worker.
+#[test]
+fn event_streams_cover_the_whole_bucket() {
+    let dir = tempfile::tempdir().unwrap();
+    for storage in [Storage::Memory, Storage::File(dir.path().join("stream.db"))] {
+        let datastore = Datastore::open(DatastoreConfig {
+            storage,
+            legacy_import: None,
+        })
+        .unwrap();
+        datastore.create_bucket(bucket("b")).unwrap();
+        let events: Vec<_> = (0..5001)
+            .map(|idx| event(&format!("2020-01-01T00:00:00Z"), 1.0, json!({"n": idx})))
+            .enumerate()
+            .map(|(idx, mut e)| {
+                e.timestamp += chrono::TimeDelta::seconds(idx as i64);
+                e
+            })
+            .collect();
+        datastore.insert_events("b", events).unwrap();
+        datastore
+            .insert_events(
+                "b",
+                vec![event("1960-01-01T00:00:00Z", 1.0, json!({"old": 1}))],
+            )
+            .unwrap();
+        let chunks: Vec<_> = datastore
+            .stream_events("b")
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(chunks.len() >= 3, "{} chunks", chunks.len());
+        let streamed: Vec<_> = chunks.into_iter().flatten().collect();
+        assert_eq!(
+            streamed.len(),
+            5001,
+            "pre-epoch events are left out as in exports"
+        );
+        assert_eq!(streamed[0].data["n"], 5000);
+        assert_eq!(streamed, all_events(&datastore, "b"));
+        let mut abandoned = datastore.stream_events("b").unwrap();
+        assert!(abandoned.next().is_some());
+        drop(abandoned);
+        assert_eq!(
+            datastore
+                .get_event_count("b", EventQuery::default())
+                .unwrap(),
+            5001
+        );
+        assert!(matches!(
+            datastore.stream_events("nob"),
+            Err(DatastoreError::NoSuchBucket { .. })
+        ));
+    }
+}
