@@ -524,7 +524,7 @@ fn event_streams_cover_the_whole_bucket() {
         .unwrap();
         datastore.create_bucket(bucket("b")).unwrap();
         let events: Vec<_> = (0..5001)
-            .map(|idx| event(&format!("2020-01-01T00:00:00Z"), 1.0, json!({"n": idx})))
+            .map(|idx| event("2020-01-01T00:00:00Z", 1.0, json!({"n": idx})))
             .enumerate()
             .map(|(idx, mut e)| {
                 e.timestamp += chrono::TimeDelta::seconds(idx as i64);
