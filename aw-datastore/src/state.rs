@@ -14,8 +14,9 @@ use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::error::{DatastoreError, Result};
 use crate::events::{self, Range};
 use crate::handle::EventQuery;
+use crate::protocol::{Command, Reply};
 use crate::reader::ReadJob;
-use crate::{heartbeat, import};
+use crate::{heartbeat, import, key_value};
 
 /// The connection and the caches the worker keeps in memory.
 pub struct State {
@@ -203,6 +204,63 @@ impl State {
             self.last_events.remove(&cached.bucket.id);
             self.buckets.insert(cached.bucket.id.clone(), cached);
         }
+    }
+
+    /// Runs one command against the connection and caches.
+    pub fn execute(&mut self, command: Command) -> Result<Reply> {
+        let state = self;
+        Ok(match command {
+            Command::GetBuckets => Reply::Buckets(buckets::listing(&state.buckets)),
+            Command::GetBucket(id) => Reply::Bucket(Box::new(state.get_bucket(&id)?)),
+            Command::CreateBucket(bucket) => {
+                state.create_bucket(*bucket)?;
+                Reply::Done
+            }
+            Command::DeleteBucket(id) => {
+                state.delete_bucket(&id)?;
+                Reply::Done
+            }
+            Command::InsertEvents(id, events) => Reply::Events(state.insert_events(&id, events)?),
+            Command::Heartbeat(id, event, pulsetime) => {
+                Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
+            }
+            Command::GetEvents(id, query) => state.events_job(&id, query)?.run(&state.conn)?,
+            Command::GetEvent(id, event_id) => {
+                Reply::Event(Box::new(state.get_event(&id, event_id)?))
+            }
+            Command::GetEventCount(id, query) => state.count_job(&id, query)?.run(&state.conn)?,
+            Command::DeleteEvent(id, event_id) => {
+                state.delete_event(&id, event_id)?;
+                Reply::Done
+            }
+            Command::Import(export) => {
+                state.import(*export)?;
+                Reply::Done
+            }
+            Command::GetKeyValue(key) => Reply::Value(key_value::get(&state.conn, &key)?),
+            Command::GetKeyValues(prefix) => {
+                Reply::KeyValues(key_value::get_prefixed(&state.conn, &prefix)?)
+            }
+            Command::SetKeyValue(key, value) => {
+                key_value::set(&state.conn, &key, &value)?;
+                Reply::Done
+            }
+            Command::DeleteKeyValue(key) => {
+                key_value::delete(&state.conn, &key)?;
+                Reply::Done
+            }
+            Command::SetMaxPageCount(pages) => {
+                let pages = i64::try_from(pages).unwrap_or(i64::MAX);
+                let limit: i64 =
+                    state
+                        .conn
+                        .pragma_update_and_check(None, "max_page_count", pages, |row| row.get(0))?;
+                Reply::Count(u64::try_from(limit).unwrap_or(0))
+            }
+            Command::ForceCommit | Command::Close => Reply::Done,
+            // Streams are started by `start_stream` before dispatch; never reached.
+            Command::StreamEvents(..) => Reply::Done,
+        })
     }
 }
 

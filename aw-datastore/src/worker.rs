@@ -31,7 +31,7 @@ use crate::handle::{DatastoreConfig, Storage};
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::State;
-use crate::{buckets, key_value, legacy_import, schema};
+use crate::{buckets, legacy_import, schema};
 
 /// Longest time a heartbeat stays uncommitted.
 pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
@@ -202,7 +202,7 @@ impl Worker {
             Kind::Read => match self.read_job(&command) {
                 Some(Ok(job)) if self.readers.is_some() => self.dispatch_read(job, reply),
                 _ => {
-                    let _ = reply.send(self.execute(command).unwrap_or_else(Reply::Failed));
+                    let _ = reply.send(self.state.execute(command).unwrap_or_else(Reply::Failed));
                 }
             },
             Kind::Commit => {
@@ -288,7 +288,7 @@ impl Worker {
     fn execute_in_savepoint(&mut self, command: Command) -> Result<Reply> {
         self.begin()?;
         self.state.conn.execute_batch("SAVEPOINT request")?;
-        match self.execute(command) {
+        match self.state.execute(command) {
             Ok(answer) => {
                 self.state.conn.execute_batch("RELEASE request")?;
                 Ok(answer)
@@ -364,61 +364,5 @@ impl Worker {
         if let Err(err) = self.state.reload() {
             log::error!("reloading the bucket cache failed: {err}");
         }
-    }
-
-    fn execute(&mut self, command: Command) -> Result<Reply> {
-        let state = &mut self.state;
-        Ok(match command {
-            Command::GetBuckets => Reply::Buckets(buckets::listing(&state.buckets)),
-            Command::GetBucket(id) => Reply::Bucket(Box::new(state.get_bucket(&id)?)),
-            Command::CreateBucket(bucket) => {
-                state.create_bucket(*bucket)?;
-                Reply::Done
-            }
-            Command::DeleteBucket(id) => {
-                state.delete_bucket(&id)?;
-                Reply::Done
-            }
-            Command::InsertEvents(id, events) => Reply::Events(state.insert_events(&id, events)?),
-            Command::Heartbeat(id, event, pulsetime) => {
-                Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
-            }
-            Command::GetEvents(id, query) => state.events_job(&id, query)?.run(&state.conn)?,
-            Command::GetEvent(id, event_id) => {
-                Reply::Event(Box::new(state.get_event(&id, event_id)?))
-            }
-            Command::GetEventCount(id, query) => state.count_job(&id, query)?.run(&state.conn)?,
-            Command::DeleteEvent(id, event_id) => {
-                state.delete_event(&id, event_id)?;
-                Reply::Done
-            }
-            Command::Import(export) => {
-                state.import(*export)?;
-                Reply::Done
-            }
-            Command::GetKeyValue(key) => Reply::Value(key_value::get(&state.conn, &key)?),
-            Command::GetKeyValues(prefix) => {
-                Reply::KeyValues(key_value::get_prefixed(&state.conn, &prefix)?)
-            }
-            Command::SetKeyValue(key, value) => {
-                key_value::set(&state.conn, &key, &value)?;
-                Reply::Done
-            }
-            Command::DeleteKeyValue(key) => {
-                key_value::delete(&state.conn, &key)?;
-                Reply::Done
-            }
-            Command::SetMaxPageCount(pages) => {
-                let pages = i64::try_from(pages).unwrap_or(i64::MAX);
-                let limit: i64 =
-                    state
-                        .conn
-                        .pragma_update_and_check(None, "max_page_count", pages, |row| row.get(0))?;
-                Reply::Count(u64::try_from(limit).unwrap_or(0))
-            }
-            Command::ForceCommit | Command::Close => Reply::Done,
-            // Streams are started by `start_stream` before dispatch; never reached.
-            Command::StreamEvents(..) => Reply::Done,
-        })
     }
 }
