@@ -1,1 +1,76 @@
-//! placeholder
+//! The ActivityWatch query2 language: lexer, parser, interpreter, built-in functions
+//! and the event transforms behind them, compatible with upstream aw-server-rust
+//! (`shared/reference/QUERY.md`).
+//!
+//! A query runs once per time period against a [`QueryDatastore`]; the result is a
+//! [`DataType`] that serialises to exactly the JSON upstream sends.
+//!
+//! ```
+//! use aw_query::{query, MemoryDatastore};
+//!
+//! let datastore = MemoryDatastore::new();
+//! let interval = "2026-08-22T04:00:00+02:00/2026-08-23T04:00:00+02:00".parse().unwrap();
+//! let value = query("x = 1 + 2 * 3; return [x, TIMEINTERVAL];", &interval, &datastore).unwrap();
+//! assert_eq!(
+//!     serde_json::to_string(&value).unwrap(),
+//!     r#"[9.0,"2026-08-22T02:00:00+00:00/2026-08-23T02:00:00+00:00"]"#
+//! );
+//! let err = query("return nope;", &interval, &datastore).unwrap_err();
+//! assert_eq!(err.to_string(), r#"VariableNotDefined("nope")"#);
+//! ```
+#![warn(missing_docs)]
+
+mod ast;
+mod datastore;
+mod error;
+mod functions;
+mod interpret;
+mod lexer;
+mod liveness;
+mod parser;
+mod regex_cache;
+mod rules;
+pub mod transform;
+mod value;
+
+use aw_models::{Query, TimeInterval};
+
+pub use datastore::{DatastoreQueryError, MemoryDatastore, QueryDatastore};
+pub use error::{QueryError, Result};
+pub use parser::MAX_DEPTH;
+pub use value::DataType;
+
+/// Lexes, parses and runs `code` for one period; `RETURN` is the result.
+///
+/// The result never holds a function value (that is refused with
+/// [`QueryError::UnserializableResult`]), so serialising it cannot fail.
+pub fn query(
+    code: &str,
+    interval: &TimeInterval,
+    datastore: &dyn QueryDatastore,
+) -> Result<DataType> {
+    let mut program = parser::parse(lexer::lex(code))?;
+    liveness::mark_last_uses(&mut program);
+    let value = interpret::run(&program, interval, datastore)?;
+    if let Some(builtin) = value.find_function() {
+        return Err(QueryError::UnserializableResult(format!(
+            "a function value cannot be serialised: {}",
+            builtin.name
+        )));
+    }
+    Ok(value)
+}
+
+/// Runs a whole request: the program once per period, in order, stopping at the first
+/// error (no partial results). No periods give `[]` without parsing the program.
+pub fn query_all(request: &Query, datastore: &dyn QueryDatastore) -> Result<Vec<DataType>> {
+    if request.timeperiods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let code = request.code();
+    request
+        .timeperiods
+        .iter()
+        .map(|interval| query(&code, interval, datastore))
+        .collect()
+}

@@ -1,1 +1,14 @@
-//! placeholder
+//! aw-server: an ActivityWatch-compatible REST server on Rocket 0.5.
+//!
+//! Entry points: [`config::Config::load`] (settings), [`endpoints::build_rocket`]
+//! (the only place the HTTP server is assembled) and [`testkit::spawn_test_server`]
+//! (a real server on an ephemeral port for integration tests of every crate).
+
+pub mod cli;
+pub mod config;
+pub mod dirs;
+pub mod endpoints;
+pub mod error;
+pub mod logging;
+pub mod systemd;
+pub mod testkit;

@@ -1,0 +1,281 @@
+//! The 22 built-ins: the declaration table and the bodies (QUERY.md §6).
+
+use std::str::FromStr;
+
+use aw_models::{Event, TimeInterval};
+use chrono::TimeDelta;
+
+use crate::error::{QueryError, Result};
+use crate::functions::{Arg, ArgType as T, Args, Builtin, CallCtx, Params};
+use crate::regex_cache;
+use crate::transform;
+use crate::value::DataType;
+
+/// `flood`'s fixed pulsetime.
+const FLOOD_PULSETIME_SECS: i64 = 5;
+
+const fn exact(name: &'static str, types: &'static [T], body: Body) -> Builtin {
+    Builtin {
+        name,
+        params: Params::Exact(types),
+        body,
+    }
+}
+
+const fn variadic(name: &'static str, ty: T, body: Body) -> Builtin {
+    Builtin {
+        name,
+        params: Params::Variadic(ty),
+        body,
+    }
+}
+
+type Body = fn(Args, &mut CallCtx<'_>) -> Result<DataType>;
+
+/// Every built-in, in upstream's order.
+pub static BUILTINS: [Builtin; 22] = [
+    variadic("print", T::Any, print),
+    exact("query_bucket", &[T::String], query_bucket),
+    exact("query_bucket_names", &[], query_bucket_names),
+    exact("sort_by_duration", &[T::Events], sort_by_duration),
+    exact("sort_by_timestamp", &[T::Events], sort_by_timestamp),
+    exact("sum_durations", &[T::Events], sum_durations),
+    exact("limit_events", &[T::Events, T::Count], limit_events),
+    exact("contains", &[T::Any, T::Any], contains),
+    exact("flood", &[T::Events], flood),
+    Builtin {
+        name: "find_bucket",
+        params: Params::Optional {
+            required: &[T::String],
+            optional: &[T::String],
+        },
+        body: find_bucket,
+    },
+    exact(
+        "merge_events_by_keys",
+        &[T::Events, T::Strings],
+        merge_events_by_keys,
+    ),
+    exact(
+        "chunk_events_by_key",
+        &[T::Events, T::String],
+        chunk_events_by_key,
+    ),
+    exact(
+        "filter_keyvals",
+        &[T::Events, T::String, T::JsonValues],
+        filter_keyvals,
+    ),
+    exact(
+        "filter_keyvals_regex",
+        &[T::Events, T::String, T::String],
+        filter_keyvals_regex,
+    ),
+    exact(
+        "filter_period_intersect",
+        &[T::Events, T::Events],
+        filter_period_intersect,
+    ),
+    exact("split_url_events", &[T::Events], split_url_events),
+    variadic("concat", T::Events, concat),
+    exact("categorize", &[T::Events, T::CategoryRules], categorize),
+    exact("tag", &[T::Events, T::TagRules], tag),
+    exact(
+        "exclude_keyvals",
+        &[T::Events, T::String, T::JsonValues],
+        exclude_keyvals,
+    ),
+    exact("period_union", &[T::Events, T::Events], period_union),
+    exact(
+        "union_no_overlap",
+        &[T::Events, T::Events],
+        union_no_overlap,
+    ),
+];
+
+fn events(list: Vec<Event>) -> DataType {
+    DataType::List(list.into_iter().map(DataType::Event).collect())
+}
+
+fn print(args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    for arg in args.rest() {
+        if let Arg::Any(value) = arg {
+            log::info!("{value:?}");
+        }
+    }
+    Ok(DataType::None)
+}
+
+fn query_bucket(mut args: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+    let bucket_id = args.string()?;
+    let interval = match ctx.env.get("TIMEINTERVAL") {
+        Some(DataType::String(text)) => TimeInterval::from_str(text).map_err(|_| {
+            QueryError::TimeIntervalError(format!("Failed to parse TIMEINTERVAL: {text}"))
+        })?,
+        Some(_) => {
+            return Err(QueryError::TimeIntervalError(
+                "TIMEINTERVAL is not of type string!".to_string(),
+            ))
+        }
+        None => {
+            return Err(QueryError::TimeIntervalError(
+                "TIMEINTERVAL not defined!".to_string(),
+            ))
+        }
+    };
+    let list = ctx
+        .datastore
+        .get_events(&bucket_id, *interval.start(), *interval.end())?;
+    Ok(events(list))
+}
+
+/// Bucket ids in sorted order (upstream's order is hash-map order, i.e. unspecified).
+fn query_bucket_names(_: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+    let mut ids: Vec<String> = ctx
+        .datastore
+        .get_buckets()?
+        .into_iter()
+        .map(|bucket| bucket.id)
+        .collect();
+    ids.sort();
+    Ok(DataType::List(
+        ids.into_iter().map(DataType::String).collect(),
+    ))
+}
+
+/// An exact id match wins; otherwise, among the buckets whose id starts with `filter`
+/// (and whose hostname equals `hostname`, if given), the **smallest id** is returned.
+/// Upstream picks a random one of several candidates; this choice is deterministic.
+fn find_bucket(mut args: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+    let filter = args.string()?;
+    let hostname = args.optional_string()?;
+    let buckets = ctx.datastore.get_buckets()?;
+    let found = buckets
+        .into_iter()
+        .filter(|bucket| bucket.id.starts_with(&filter))
+        .filter(|bucket| match &hostname {
+            Some(host) => bucket.hostname == *host,
+            None => true,
+        })
+        .map(|bucket| bucket.id)
+        .min_by(|a, b| (*a != filter).cmp(&(*b != filter)).then_with(|| a.cmp(b)));
+    match (found, hostname) {
+        (Some(id), _) => Ok(DataType::String(id)),
+        (None, None) => Err(QueryError::BucketQueryError(format!(
+            "Failed to find bucket matching filter '{filter}'"
+        ))),
+        (None, Some(host)) => Err(QueryError::BucketQueryError(format!(
+            "Failed to find bucket matching filter '{filter}' and hostname '{host}'"
+        ))),
+    }
+}
+
+fn contains(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let container = args.any()?;
+    let item = args.any()?;
+    match (&container, item) {
+        (DataType::List(items), item) => {
+            Ok(DataType::Bool(items.iter().any(|x| x.nested_eq(&item))))
+        }
+        (DataType::Dict(map), DataType::String(key)) => Ok(DataType::Bool(map.contains_key(&key))),
+        (DataType::Dict(_), _) => Err(QueryError::InvalidFunctionParameters(format!(
+            "function contains got second argument {container:?}, expected type String"
+        ))),
+        _ => Err(QueryError::InvalidFunctionParameters(format!(
+            "function contains got first argument {container:?}, expected type List or Dict"
+        ))),
+    }
+}
+
+fn concat(args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let lists = args.rest().filter_map(|arg| match arg {
+        Arg::Events(list) => Some(list),
+        _ => None,
+    });
+    Ok(events(transform::concat(lists)))
+}
+
+fn sum_durations(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    Ok(DataType::Number(transform::sum_durations(&args.events()?)))
+}
+
+fn limit_events(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let list = args.events()?;
+    Ok(events(transform::limit_events(list, args.count()?)))
+}
+
+fn sort_by_duration(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    Ok(events(transform::sort_by_duration(args.events()?)))
+}
+
+fn sort_by_timestamp(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    Ok(events(transform::sort_by_timestamp(args.events()?)))
+}
+
+fn flood(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let pulsetime = TimeDelta::seconds(FLOOD_PULSETIME_SECS);
+    Ok(events(transform::flood(args.events()?, pulsetime)))
+}
+
+fn merge_events_by_keys(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let list = args.events()?;
+    Ok(events(transform::merge_events_by_keys(
+        list,
+        &args.strings()?,
+    )))
+}
+
+fn chunk_events_by_key(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let list = args.events()?;
+    Ok(events(transform::chunk_events_by_key(
+        list,
+        &args.string()?,
+    )))
+}
+
+fn filter_keyvals(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, key, values) = (args.events()?, args.string()?, args.json()?);
+    Ok(events(transform::filter_keyvals(list, &key, &values)))
+}
+
+fn exclude_keyvals(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, key, values) = (args.events()?, args.string()?, args.json()?);
+    Ok(events(transform::exclude_keyvals(list, &key, &values)))
+}
+
+fn filter_keyvals_regex(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, key, pattern) = (args.events()?, args.string()?, args.string()?);
+    let regex = regex_cache::compile(&pattern).map_err(|err| {
+        QueryError::RegexCompileError(format!("Failed to compile regex string '{pattern}': {err}"))
+    })?;
+    Ok(events(transform::filter_keyvals_regex(list, &key, &regex)))
+}
+
+fn filter_period_intersect(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, filter) = (args.events()?, args.events()?);
+    Ok(events(transform::filter_period_intersect(list, filter)))
+}
+
+fn period_union(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (first, second) = (args.events()?, args.events()?);
+    Ok(events(transform::period_union(first, second)))
+}
+
+fn union_no_overlap(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (first, second) = (args.events()?, args.events()?);
+    Ok(events(transform::union_no_overlap(first, second)))
+}
+
+fn split_url_events(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    Ok(events(transform::split_url_events(args.events()?)))
+}
+
+fn categorize(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, rules) = (args.events()?, args.categories()?);
+    Ok(events(transform::categorize(list, &rules)))
+}
+
+fn tag(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, rules) = (args.events()?, args.tags()?);
+    Ok(events(transform::tag(list, &rules)))
+}

@@ -1,0 +1,100 @@
+//! Converting argument values to the declared [`ArgType`]s, with upstream's messages (§5.5).
+
+use crate::error::{QueryError, Result};
+use crate::functions::{Arg, ArgType};
+use crate::rules;
+use crate::value::DataType;
+
+/// Converts one argument; the first failing argument's message is reported.
+pub fn convert(ty: ArgType, value: DataType) -> Result<Arg> {
+    match ty {
+        ArgType::Any => Ok(Arg::Any(value)),
+        ArgType::String => to_string(value).map(Arg::String),
+        ArgType::Number => to_number(value).map(Arg::Number),
+        // `as` saturates and maps NaN to 0, the cast upstream applies.
+        ArgType::Count => to_number(value).map(|number| Arg::Count(number as usize)),
+        ArgType::Strings => to_list(value)?
+            .into_iter()
+            .map(to_string)
+            .collect::<Result<_>>()
+            .map(Arg::Strings),
+        ArgType::Events => to_events(value).map(Arg::Events),
+        ArgType::JsonValues => to_list(value)?
+            .into_iter()
+            .map(to_json)
+            .collect::<Result<_>>()
+            .map(Arg::Json),
+        ArgType::CategoryRules => rules::category_rules(value).map(Arg::Categories),
+        ArgType::TagRules => rules::tag_rules(value).map(Arg::Tags),
+    }
+}
+
+fn invalid(text: String) -> QueryError {
+    QueryError::InvalidFunctionParameters(text)
+}
+
+/// A String, else upstream's (oddly worded) error.
+pub fn to_string(value: DataType) -> Result<String> {
+    match value {
+        DataType::String(text) => Ok(text),
+        other => Err(invalid(format!(
+            "Expected function parameter of type String, list contains {other:?}"
+        ))),
+    }
+}
+
+fn to_number(value: DataType) -> Result<f64> {
+    match value {
+        DataType::Number(number) => Ok(number),
+        other => Err(invalid(format!(
+            "Expected function parameter of type Number, got {other:?}"
+        ))),
+    }
+}
+
+/// A List, else the List error.
+pub fn to_list(value: DataType) -> Result<Vec<DataType>> {
+    match value {
+        DataType::List(items) => Ok(items),
+        other => Err(invalid(format!(
+            "Expected function parameter of type List, got {other:?}"
+        ))),
+    }
+}
+
+/// A List of Events; the events are moved out of their wrappers, not copied.
+fn to_events(value: DataType) -> Result<Vec<aw_models::Event>> {
+    to_list(value)?
+        .into_iter()
+        .map(|item| match item {
+            DataType::Event(event) => Ok(event),
+            other => Err(invalid(format!(
+                "Expected function parameter of type List of Events, list contains {other:?}"
+            ))),
+        })
+        .collect()
+}
+
+/// A value of a `filter_keyvals` list as JSON. Numbers become JSON floats. NaN and
+/// infinities, which upstream panics on, are refused with the same message as Dicts.
+fn to_json(value: DataType) -> Result<serde_json::Value> {
+    let unsupported = |value: &DataType| {
+        invalid(format!(
+            "Query2 support for parsing values is limited, does not support parsing {value:?}"
+        ))
+    };
+    match value {
+        DataType::None => Ok(serde_json::Value::Null),
+        DataType::Bool(flag) => Ok(serde_json::Value::Bool(flag)),
+        DataType::Number(number) => serde_json::Number::from_f64(number)
+            .map(serde_json::Value::Number)
+            .ok_or_else(|| unsupported(&value)),
+        DataType::String(text) => Ok(serde_json::Value::String(text)),
+        DataType::List(items) => items
+            .into_iter()
+            .map(to_json)
+            .collect::<Result<_>>()
+            .map(serde_json::Value::Array),
+        other => Err(unsupported(&other)),
+    }
+}

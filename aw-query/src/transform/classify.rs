@@ -1,0 +1,100 @@
+//! `categorize` and `tag`: rule matching over event data (§7.9).
+
+use aw_models::Event;
+use serde_json::Value;
+
+use crate::rules::Rule;
+
+/// Sets `$category` to the name of the deepest matching rule; on equal depth the later
+/// rule wins (so any matching depth-1 rule replaces the default `["Uncategorized"]`),
+/// and an empty name never wins.
+pub fn categorize(mut events: Vec<Event>, rules: &[(Vec<String>, Rule)]) -> Vec<Event> {
+    let uncategorized = vec!["Uncategorized".to_string()];
+    for event in &mut events {
+        let mut category = &uncategorized;
+        for (name, rule) in rules {
+            if name.len() >= category.len() && rule.matches(event) {
+                category = name;
+            }
+        }
+        let value = Value::Array(category.iter().cloned().map(Value::String).collect());
+        event.data.insert("$category".to_string(), value);
+    }
+    events
+}
+
+/// Sets `$tags` to the names of all matching rules, sorted and de-duplicated (always set).
+pub fn tag(mut events: Vec<Event>, rules: &[(String, Rule)]) -> Vec<Event> {
+    for event in &mut events {
+        let mut tags: Vec<&String> = rules
+            .iter()
+            .filter(|(_, rule)| rule.matches(event))
+            .map(|(name, _)| name)
+            .collect();
+        tags.sort();
+        tags.dedup();
+        let value = Value::Array(tags.into_iter().cloned().map(Value::String).collect());
+        event.data.insert("$tags".to_string(), value);
+    }
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regex_cache;
+    use crate::transform::test_util::ev;
+    use serde_json::json;
+
+    fn regex(pattern: &str, keys: Option<&[&str]>) -> Rule {
+        Rule::Regex {
+            regex: regex_cache::compile(pattern).unwrap(),
+            select_keys: keys.map(|keys| keys.iter().map(|k| k.to_string()).collect()),
+        }
+    }
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn categorize_picks_deepest_then_latest() {
+        let rules = vec![
+            (names(&["Work"]), regex("vim", None)),
+            (names(&["Work", "Code"]), regex("vim", Some(&["title"]))),
+            (names(&["Other"]), regex("vim", None)),
+            (names(&["Media"]), Rule::None),
+            (names(&[]), regex(".", None)),
+            (names(&["Num"]), regex("1", None)),
+        ];
+        let cases = [
+            (json!({"title": "vim"}), json!(["Work", "Code"])),
+            (json!({"app": "vim"}), json!(["Other"])),
+            (json!({"app": "emacs"}), json!(["Uncategorized"])),
+            (
+                json!({"n": 1, "nested": {"t": "vim"}}),
+                json!(["Uncategorized"]),
+            ),
+        ];
+        for (data, expected) in cases {
+            let events = categorize(vec![ev(0.0, 1.0, data.clone())], &rules);
+            assert_eq!(events[0].data["$category"], expected, "{data}");
+        }
+    }
+
+    #[test]
+    fn tags_are_sorted_and_unique() {
+        let rules = vec![
+            ("b".to_string(), regex("x", None)),
+            ("a".to_string(), regex("x", None)),
+            ("b".to_string(), regex("x", None)),
+            ("c".to_string(), regex("y", None)),
+        ];
+        let events = tag(
+            vec![ev(0.0, 1.0, json!({"t": "x"})), ev(0.0, 1.0, json!({}))],
+            &rules,
+        );
+        assert_eq!(events[0].data["$tags"], json!(["a", "b"]));
+        assert_eq!(events[1].data["$tags"], json!([]));
+    }
+}

@@ -1,0 +1,103 @@
+//! `filter_keyvals`, `exclude_keyvals` and `filter_keyvals_regex` (§7.4).
+
+use aw_models::Event;
+use fancy_regex::Regex;
+use serde_json::Value;
+
+/// Keeps events whose `data[key]` exists and JSON-equals one of `values` (order kept).
+pub fn filter_keyvals(mut events: Vec<Event>, key: &str, values: &[Value]) -> Vec<Event> {
+    events.retain(|event| {
+        event
+            .data
+            .get(key)
+            .is_some_and(|value| values.contains(value))
+    });
+    events
+}
+
+/// Keeps events where `key` is missing or its value is not in `values`.
+pub fn exclude_keyvals(mut events: Vec<Event>, key: &str, values: &[Value]) -> Vec<Event> {
+    events.retain(|event| {
+        !event
+            .data
+            .get(key)
+            .is_some_and(|value| values.contains(value))
+    });
+    events
+}
+
+/// Keeps events whose `data[key]` is a string with a match anywhere in it; a match
+/// error (backtrack limit) drops the event with a warning.
+pub fn filter_keyvals_regex(mut events: Vec<Event>, key: &str, regex: &Regex) -> Vec<Event> {
+    events.retain(|event| {
+        let Some(text) = event.data.get(key).and_then(Value::as_str) else {
+            return false;
+        };
+        regex.is_match(text).unwrap_or_else(|err| {
+            log::warn!("filter_keyvals_regex: matching {key} failed: {err}");
+            false
+        })
+    });
+    events
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::test_util::ev;
+    use serde_json::json;
+
+    fn events() -> Vec<Event> {
+        [
+            json!({"k": "a"}),
+            json!({"k": 1}),
+            json!({"k": 1.0}),
+            json!({}),
+            json!({"k": null}),
+            json!({"k": [1.0]}),
+        ]
+        .into_iter()
+        .enumerate()
+        .map(|(idx, data)| ev(idx as f64, 1.0, data))
+        .collect()
+    }
+
+    fn starts(events: &[Event]) -> Vec<i64> {
+        events.iter().map(|e| e.timestamp.timestamp()).collect()
+    }
+
+    #[test]
+    fn keyvals() {
+        let cases = [
+            (vec![json!("a")], vec![0], vec![1, 2, 3, 4, 5]),
+            (vec![json!(1.0)], vec![2], vec![0, 1, 3, 4, 5]),
+            (
+                vec![json!(null), json!([1.0])],
+                vec![4, 5],
+                vec![0, 1, 2, 3],
+            ),
+            (vec![], vec![], vec![0, 1, 2, 3, 4, 5]),
+        ];
+        for (values, kept, excluded) in cases {
+            assert_eq!(
+                starts(&filter_keyvals(events(), "k", &values)),
+                kept,
+                "{values:?}"
+            );
+            assert_eq!(
+                starts(&exclude_keyvals(events(), "k", &values)),
+                excluded,
+                "{values:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn regex_matches_strings_only() {
+        let regex = Regex::new("^a$|1").unwrap();
+        assert_eq!(
+            starts(&filter_keyvals_regex(events(), "k", &regex)),
+            vec![0]
+        );
+    }
+}

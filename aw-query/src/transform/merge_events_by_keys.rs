@@ -1,0 +1,102 @@
+//! `merge_events_by_keys`: one event per distinct tuple of key values (§7.2).
+
+use std::collections::HashMap;
+
+use aw_models::Event;
+
+/// Groups events by the values of `keys` and sums each group's durations.
+///
+/// An event missing any key is dropped (a JSON `null` counts as present). The group
+/// key is each value's compact JSON joined with `.`, so `(1, 2.3)` and `(1.2, 3)`
+/// collide, as upstream's do. Each group is the group's first event with `id = null`,
+/// its timestamp and all of its data. Upstream emits the groups in hash-map order;
+/// here they come **in first-seen order**, which is deterministic and consistent with
+/// every ordering upstream can produce. `keys` empty gives `[]`.
+pub fn merge_events_by_keys(events: Vec<Event>, keys: &[String]) -> Vec<Event> {
+    if keys.is_empty() {
+        return Vec::new();
+    }
+    let mut groups: HashMap<String, usize> = HashMap::new();
+    let mut out: Vec<Event> = Vec::new();
+    for mut event in events {
+        let Some(group_key) = group_key(&event, keys) else {
+            continue;
+        };
+        match groups.get(&group_key).and_then(|&idx| out.get_mut(idx)) {
+            Some(group) => group.duration += event.duration,
+            None => {
+                groups.insert(group_key, out.len());
+                event.id = None;
+                out.push(event);
+            }
+        }
+    }
+    out
+}
+
+/// The values of `keys` rendered as JSON and joined with `.`, or `None` if one is missing.
+fn group_key(event: &Event, keys: &[String]) -> Option<String> {
+    let mut rendered = Vec::with_capacity(keys.len());
+    for key in keys {
+        rendered.push(event.data.get(key)?.to_string());
+    }
+    Some(rendered.join("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transform::test_util::ev;
+    use serde_json::json;
+
+    #[test]
+    fn groups_in_first_seen_order() {
+        let keys =
+            |names: &[&str]| -> Vec<String> { names.iter().map(|s| s.to_string()).collect() };
+        let events = || {
+            vec![
+                ev(10.0, 1.0, json!({"a": "x", "b": 1, "t": "newest"})),
+                ev(5.0, 2.0, json!({"a": "y", "b": 1})),
+                ev(0.0, 4.0, json!({"a": "x", "b": 1, "t": "oldest"})),
+                ev(0.0, 8.0, json!({"b": 1})),
+                ev(0.0, 16.0, json!({"a": null, "b": 1.0})),
+                ev(0.0, 32.0, json!({"a": 1, "b": 2.3})),
+                ev(0.0, 64.0, json!({"a": 1.2, "b": 3})),
+            ]
+        };
+        type Case = (Vec<String>, Vec<(f64, serde_json::Value)>);
+        let cases: Vec<Case> = vec![
+            (keys(&[]), vec![]),
+            (
+                keys(&["a"]),
+                vec![
+                    (5.0, json!({"a": "x", "b": 1, "t": "newest"})),
+                    (2.0, json!({"a": "y", "b": 1})),
+                    (16.0, json!({"a": null, "b": 1.0})),
+                    (32.0, json!({"a": 1, "b": 2.3})),
+                    (64.0, json!({"a": 1.2, "b": 3})),
+                ],
+            ),
+            (
+                keys(&["a", "b"]),
+                vec![
+                    (5.0, json!({"a": "x", "b": 1, "t": "newest"})),
+                    (2.0, json!({"a": "y", "b": 1})),
+                    (16.0, json!({"a": null, "b": 1.0})),
+                    (96.0, json!({"a": 1, "b": 2.3})),
+                ],
+            ),
+        ];
+        for (keys, expected) in cases {
+            let merged = merge_events_by_keys(events(), &keys);
+            let got: Vec<(f64, serde_json::Value)> = merged
+                .iter()
+                .map(|e| {
+                    assert_eq!(e.id, None);
+                    (e.duration.num_milliseconds() as f64 / 1000.0, json!(e.data))
+                })
+                .collect();
+            assert_eq!(got, expected, "{keys:?}");
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! The one place the integration tests call the engine: [`run`] builds an in-memory
+//! datastore from fixture buckets and runs a request; [`check`] runs a golden case.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+#![allow(
+    clippy::expect_used,
+    reason = "test harness: a broken fixture should stop the test loudly"
+)]
+
+use std::collections::BTreeMap;
+
+use aw_models::{Bucket, Event, Query, TimeInterval};
+use aw_query::{query_all, DataType, MemoryDatastore, QueryError};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The period used when a case names none.
+pub const DEFAULT_PERIOD: &str = "1970-01-01T00:00:00Z/2100-01-01T00:00:00Z";
+
+/// A bucket of a fixture, created in list order (which fixes the event ids).
+#[derive(Debug, Clone, Deserialize)]
+pub struct FixtureBucket {
+    /// Bucket id.
+    pub id: String,
+    /// Bucket hostname.
+    #[serde(default = "default_hostname")]
+    pub hostname: String,
+    /// Events, inserted as one batch in this order.
+    #[serde(default)]
+    pub events: Vec<Event>,
+}
+
+/// A member that is present, even as `null`.
+fn present<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(de).map(Some)
+}
+
+fn default_hostname() -> String {
+    "myhost".to_string()
+}
+
+/// One golden case: a program, its periods and data, and the expected answer.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    /// What the case shows (and where in QUERY.md it comes from).
+    pub name: String,
+    /// The program, as one text or as the request's lines.
+    pub query: Code,
+    /// Time periods; one [`DEFAULT_PERIOD`] when absent.
+    #[serde(default)]
+    pub periods: Option<Vec<String>>,
+    /// A named fixture from `fixtures.json`.
+    #[serde(default)]
+    pub fixture: Option<String>,
+    /// Inline buckets (after the fixture's).
+    #[serde(default)]
+    pub buckets: Vec<FixtureBucket>,
+    /// The value of the only period (`null` included).
+    #[serde(default, deserialize_with = "present")]
+    pub result: Option<Value>,
+    /// The whole response array, one value per period.
+    #[serde(default)]
+    pub results: Option<Value>,
+    /// The error's `Display` text.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+/// Program text.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Code {
+    /// One source text.
+    Text(String),
+    /// Request lines, joined with `\n`.
+    Lines(Vec<String>),
+}
+
+/// Runs `code` for `periods` against a datastore holding `buckets`.
+pub fn run(
+    code: &str,
+    periods: &[&str],
+    buckets: &[FixtureBucket],
+) -> Result<Vec<DataType>, QueryError> {
+    let mut datastore = MemoryDatastore::new();
+    for fixture in buckets {
+        let bucket: Bucket = serde_json::from_value(serde_json::json!({
+            "id": fixture.id, "type": "test", "client": "test", "hostname": fixture.hostname
+        }))
+        .expect("fixture bucket");
+        datastore.create_bucket(bucket);
+        datastore
+            .insert_events(&fixture.id, fixture.events.clone())
+            .expect("fixture events");
+    }
+    let timeperiods = periods
+        .iter()
+        .map(|period| period.parse::<TimeInterval>().expect("fixture period"))
+        .collect();
+    let request = Query {
+        timeperiods,
+        query: vec![code.to_string()],
+    };
+    query_all(&request, &datastore)
+}
+
+/// Runs one golden case; returns a description of the mismatch, if any.
+pub fn check(case: &Case, fixtures: &BTreeMap<String, Vec<FixtureBucket>>) -> Option<String> {
+    let code = match &case.query {
+        Code::Text(text) => text.clone(),
+        Code::Lines(lines) => lines.join("\n"),
+    };
+    let mut buckets = match &case.fixture {
+        Some(name) => match fixtures.get(name) {
+            Some(buckets) => buckets.clone(),
+            None => return Some(format!("unknown fixture {name}")),
+        },
+        None => Vec::new(),
+    };
+    buckets.extend(case.buckets.iter().cloned());
+    let periods: Vec<&str> = match &case.periods {
+        Some(periods) => periods.iter().map(String::as_str).collect(),
+        None => vec![DEFAULT_PERIOD],
+    };
+    let actual = run(&code, &periods, &buckets);
+    let expected = match (&case.result, &case.results, &case.error) {
+        (Some(value), None, None) => Ok(Value::Array(vec![value.clone()])),
+        (None, Some(values), None) => Ok(values.clone()),
+        (None, None, Some(text)) => Err(text.clone()),
+        _ => return Some("a case needs exactly one of result, results, error".to_string()),
+    };
+    let actual = actual
+        .map(|values| serde_json::to_string(&values).expect("serialisable result"))
+        .map_err(|err| err.to_string());
+    let expected = expected.map(|value| serde_json::to_string(&value).expect("json"));
+    (actual != expected).then(|| format!("expected {expected:?}\n     got {actual:?}"))
+}
+
+/// Runs every case of `tests/golden/<file>` and fails listing all mismatches.
+pub fn check_file(file: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect(name);
+    let fixtures: BTreeMap<String, Vec<FixtureBucket>> =
+        serde_json::from_str(&read("fixtures.json")).expect("fixtures.json");
+    let cases: Vec<Case> = serde_json::from_str(&read(file)).expect(file);
+    assert!(!cases.is_empty(), "{file} has no cases");
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|case| check(case, &fixtures).map(|why| format!("{}: {why}", case.name)))
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases in {file} failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}

@@ -1,0 +1,426 @@
+//! [`Config`]: every setting of the server, layered `defaults -> config file -> CLI`.
+//!
+//! The file is TOML at `<config dir>/config.toml` (`config-testing.toml` in testing
+//! mode) or the `--config` path; it is created with commented defaults when missing
+//! (API.md §7.4). Unknown keys are ignored, as upstream does. Bad values give a
+//! [`StartupError`] naming the file or flag, never a panic.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::cli::Cli;
+use crate::dirs::Dirs;
+use crate::error::StartupError;
+
+/// Port used when neither the file nor the CLI sets one.
+pub const DEFAULT_PORT: u16 = 5600;
+/// Port used in testing mode when neither the file nor the CLI sets one.
+pub const DEFAULT_TESTING_PORT: u16 = 5666;
+
+/// All settings. The first group can be set in the config file; the second only on
+/// the command line (or by code, as the testkit does).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    /// Address to listen on; must be an IP address (`127.0.0.1`, `0.0.0.0`, `::1`).
+    /// The Host-header check (DNS-rebinding defence) is on for loopback addresses.
+    pub address: IpAddr,
+    /// Port to listen on; default 5600, 5666 in testing mode, 0 = any free port.
+    pub port: Option<u16>,
+    /// Extra CORS origins, compared exactly as `scheme://host[:port]`.
+    pub cors: Vec<String>,
+    /// Extra CORS origins as regexes; each must match the WHOLE origin (anchored).
+    pub cors_regex: Vec<String>,
+    /// Authentication settings (`[auth]` table).
+    pub auth: AuthConfig,
+    /// Directories served under `/pages/<name>` (`[custom_static]` table: name = path).
+    pub custom_static: BTreeMap<String, PathBuf>,
+    /// Request body size limits in bytes (`[limits]` table); larger bodies get 413.
+    pub limits: BodyLimits,
+
+    /// Testing mode (`--testing`, always on in debug builds as upstream); not settable in the file.
+    #[serde(skip)]
+    pub testing: bool,
+    /// Debug logging (`--verbose`).
+    #[serde(skip)]
+    pub verbose: bool,
+    /// Database file (`--dbpath`); default `<data dir>/sqlite.db` (`sqlite-testing.db`).
+    #[serde(skip)]
+    pub dbpath: Option<PathBuf>,
+    /// Web UI directory (`--webpath`); default `<data dir>/static`.
+    #[serde(skip)]
+    pub webpath: Option<PathBuf>,
+    /// Device id override (`--device-id`); otherwise read from `<data dir>/device_id`.
+    #[serde(skip)]
+    pub device_id: Option<String>,
+    /// Import the Python aw-server's database into a new one (off with
+    /// `--no-legacy-import` or `--dbpath`).
+    #[serde(skip)]
+    pub legacy_import: bool,
+}
+
+/// The `[auth]` table.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// When non-empty, `/api/` requests (except `GET /api/0/info` and `OPTIONS`) need
+    /// `Authorization: Bearer <api_key>`.
+    pub api_key: Option<String>,
+}
+
+/// The `[limits]` table: maximum request body sizes, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct BodyLimits {
+    /// Every JSON body except imports (events, buckets, heartbeats, queries,
+    /// settings); default 256 MiB, far above any real batch yet bounded.
+    pub json: u64,
+    /// `POST /api/0/import`, JSON or multipart; default 10^9 bytes, upstream's value,
+    /// since a full export of years of data can be hundreds of MB.
+    pub import: u64,
+}
+
+impl Default for BodyLimits {
+    fn default() -> BodyLimits {
+        BodyLimits {
+            json: 256 * 1024 * 1024,
+            import: 1_000_000_000,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: None,
+            cors: Vec::new(),
+            cors_regex: Vec::new(),
+            auth: AuthConfig::default(),
+            custom_static: BTreeMap::new(),
+            limits: BodyLimits::default(),
+            testing: false,
+            verbose: false,
+            dbpath: None,
+            webpath: None,
+            device_id: None,
+            legacy_import: true,
+        }
+    }
+}
+
+impl Config {
+    /// `defaults -> config file (created if missing) -> CLI flags`.
+    pub fn load(cli: &Cli, dirs: &Dirs) -> Result<Config, StartupError> {
+        let testing = Config::testing_mode(cli);
+        let path = match &cli.config {
+            Some(path) => path.clone(),
+            None => dirs.config_dir.join(config_file_name(testing)),
+        };
+        let text = read_or_create(&path, testing)?;
+        let mut config = Config::from_toml(&text).map_err(|reason| StartupError::Config {
+            path: path.clone(),
+            reason,
+        })?;
+        config.testing = testing;
+        config.apply_cli(cli)?;
+        Ok(config)
+    }
+
+    /// Testing mode: `--testing`, and always in debug builds, as upstream (API.md §7.2).
+    pub fn testing_mode(cli: &Cli) -> bool {
+        cli.testing || cfg!(debug_assertions)
+    }
+
+    /// Parses a config file's text (unknown keys ignored).
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|err: toml::de::Error| err.to_string())
+    }
+
+    /// Applies the command-line overrides.
+    pub fn apply_cli(&mut self, cli: &Cli) -> Result<(), StartupError> {
+        let invalid = |flag: &str, value: &str, reason: String| StartupError::InvalidFlag {
+            flag: flag.to_string(),
+            value: value.to_string(),
+            reason,
+        };
+        self.verbose |= cli.verbose;
+        if let Some(host) = &cli.host {
+            self.address = host.parse().map_err(|err: std::net::AddrParseError| {
+                invalid("--host", host, err.to_string())
+            })?;
+        }
+        if let Some(port) = &cli.port {
+            let port = port
+                .parse()
+                .map_err(|err: std::num::ParseIntError| invalid("--port", port, err.to_string()))?;
+            self.port = Some(port);
+        }
+        if let Some(spec) = &cli.custom_static {
+            let entries = parse_custom_static(spec)
+                .map_err(|reason| invalid("--custom-static", spec, reason))?;
+            self.custom_static.extend(entries);
+        }
+        if cli.dbpath.is_some() {
+            self.dbpath.clone_from(&cli.dbpath);
+            self.legacy_import = false;
+        }
+        if cli.no_legacy_import {
+            self.legacy_import = false;
+        }
+        if cli.webpath.is_some() {
+            self.webpath.clone_from(&cli.webpath);
+        }
+        if cli.device_id.is_some() {
+            self.device_id.clone_from(&cli.device_id);
+        }
+        Ok(())
+    }
+
+    /// The port to listen on.
+    pub fn effective_port(&self) -> u16 {
+        match self.port {
+            Some(port) => port,
+            None if self.testing => DEFAULT_TESTING_PORT,
+            None => DEFAULT_PORT,
+        }
+    }
+
+    /// The API key, if authentication is enabled (an empty key disables it).
+    pub fn api_key(&self) -> Option<&str> {
+        self.auth.api_key.as_deref().filter(|key| !key.is_empty())
+    }
+
+    /// The database file to open.
+    pub fn db_path(&self, dirs: &Dirs) -> PathBuf {
+        let name = if self.testing {
+            "sqlite-testing.db"
+        } else {
+            "sqlite.db"
+        };
+        self.dbpath
+            .clone()
+            .unwrap_or_else(|| dirs.data_dir.join(name))
+    }
+
+    /// The Python server's database to import from, when legacy import applies.
+    pub fn legacy_import_path(&self, dirs: &Dirs) -> Option<PathBuf> {
+        (self.legacy_import && self.dbpath.is_none()).then(|| dirs.legacy_db.clone())
+    }
+}
+
+/// `config.toml`, or `config-testing.toml` in testing mode.
+pub fn config_file_name(testing: bool) -> &'static str {
+    if testing {
+        "config-testing.toml"
+    } else {
+        "config.toml"
+    }
+}
+
+/// The file written when none exists: every key commented out, so nothing is active.
+pub fn default_config_text(testing: bool) -> String {
+    let port = if testing {
+        DEFAULT_TESTING_PORT
+    } else {
+        DEFAULT_PORT
+    };
+    format!(
+        "### DEFAULT SETTINGS ###\n\
+         # Address to listen on (an IP address; 0.0.0.0 listens everywhere).\n\
+         #address = \"127.0.0.1\"\n\
+         # Port to listen on.\n\
+         #port = {port}\n\
+         # Extra CORS origins, exact \"scheme://host[:port]\".\n\
+         #cors = []\n\
+         # Extra CORS origins as regexes, each matched against the whole origin.\n\
+         #cors_regex = []\n\
+         #\n\
+         #[auth]\n\
+         # Require \"Authorization: Bearer <key>\" on /api/ (GET /api/0/info stays open).\n\
+         #api_key = \"\"\n\
+         #\n\
+         #[custom_static]\n\
+         # Serve a directory under /pages/<name>.\n\
+         #name = \"/path/to/directory\"\n\
+         #\n\
+         #[limits]\n\
+         # Largest accepted request bodies, in bytes (larger ones get 413).\n\
+         #json = 268435456\n\
+         #import = 1000000000\n"
+    )
+}
+
+/// Splits `name1=/path1,name2=/path2`.
+pub fn parse_custom_static(spec: &str) -> Result<BTreeMap<String, PathBuf>, String> {
+    let mut entries = BTreeMap::new();
+    for entry in spec.split(',').filter(|entry| !entry.is_empty()) {
+        let Some((name, path)) = entry.split_once('=') else {
+            return Err(format!("entry '{entry}' is not of the form name=path"));
+        };
+        if name.is_empty() || path.is_empty() {
+            return Err(format!("entry '{entry}' has an empty name or path"));
+        }
+        entries.insert(name.to_string(), PathBuf::from(path));
+    }
+    Ok(entries)
+}
+
+fn read_or_create(path: &Path, testing: bool) -> Result<String, StartupError> {
+    let io_error = |source| StartupError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            let text = default_config_text(testing);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(io_error)?;
+            }
+            fs::write(path, &text).map_err(io_error)?;
+            log::info!("Created a default config file at {}", path.display());
+            Ok(text)
+        }
+        Err(err) => Err(io_error(err)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cli(args: &[&str]) -> Cli {
+        use clap::Parser;
+        Cli::try_parse_from(std::iter::once("aw-server").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn default_file_is_created_and_activates_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("sub/config.toml");
+        let config = Config::load(
+            &cli(&["--config", path.to_str().unwrap()]),
+            &Dirs::under(tmp.path(), tmp.path(), tmp.path()),
+        )
+        .unwrap();
+        assert!(fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("### DEFAULT SETTINGS ###"));
+        let expected = Config {
+            testing: config.testing,
+            ..Config::default()
+        };
+        assert_eq!(config, expected);
+        for testing in [false, true] {
+            assert_eq!(
+                Config::from_toml(&default_config_text(testing)).unwrap(),
+                Config::default()
+            );
+        }
+    }
+
+    #[test]
+    fn file_values_and_unknown_keys() {
+        let config = Config::from_toml(
+            "address = \"0.0.0.0\"\nport = 1234\ncors = [\"http://a:1\"]\nunknown = 3\n\
+             [auth]\napi_key = \"k\"\n[custom_static]\npg = \"/tmp\"\n",
+        )
+        .unwrap();
+        assert_eq!(config.address.to_string(), "0.0.0.0");
+        assert_eq!(config.effective_port(), 1234);
+        assert_eq!(config.cors, ["http://a:1"]);
+        assert_eq!(config.api_key(), Some("k"));
+        assert_eq!(config.custom_static["pg"], Path::new("/tmp"));
+        assert_eq!(
+            Config::from_toml("[auth]\napi_key = \"\"")
+                .unwrap()
+                .api_key(),
+            None
+        );
+    }
+
+    #[test]
+    fn bad_file_values_are_errors() {
+        for text in [
+            "address = \"localhost\"",
+            "port = 70000",
+            "port = \"x\"",
+            "cors = 1",
+            "[[[",
+        ] {
+            assert!(Config::from_toml(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn cli_overrides_file() {
+        let mut config =
+            Config::from_toml("port = 1\naddress = \"0.0.0.0\"\n[custom_static]\na = \"/x\"")
+                .unwrap();
+        config
+            .apply_cli(&cli(&[
+                "--port",
+                "2",
+                "--host",
+                "127.0.0.1",
+                "--custom-static",
+                "a=/y,b=/z",
+                "--dbpath",
+                "/db",
+                "--device-id",
+                "dev",
+                "--webpath",
+                "/w",
+                "--verbose",
+            ]))
+            .unwrap();
+        assert_eq!(config.effective_port(), 2);
+        assert_eq!(config.address.to_string(), "127.0.0.1");
+        assert_eq!(config.custom_static["a"], Path::new("/y"));
+        assert_eq!(config.custom_static["b"], Path::new("/z"));
+        assert_eq!(config.dbpath.as_deref(), Some(Path::new("/db")));
+        assert!(!config.legacy_import);
+        assert_eq!(config.device_id.as_deref(), Some("dev"));
+        assert_eq!(config.webpath.as_deref(), Some(Path::new("/w")));
+        assert!(config.verbose);
+    }
+
+    #[test]
+    fn bad_cli_values_are_errors() {
+        for args in [
+            &["--port", "70000"][..],
+            &["--port", "x"],
+            &["--host", "localhost"],
+            &["--custom-static", "noequals"],
+            &["--custom-static", "=/x"],
+        ] {
+            let err = Config::default().apply_cli(&cli(args)).unwrap_err();
+            assert!(err.to_string().contains(args[0]), "{err}");
+        }
+    }
+
+    #[test]
+    fn paths_and_modes() {
+        let dirs = Dirs::under(Path::new("/c"), Path::new("/d"), Path::new("/k"));
+        let mut config = Config::default();
+        assert_eq!(config.db_path(&dirs), dirs.data_dir.join("sqlite.db"));
+        assert_eq!(
+            config.legacy_import_path(&dirs),
+            Some(dirs.legacy_db.clone())
+        );
+        config.testing = true;
+        assert_eq!(config.effective_port(), DEFAULT_TESTING_PORT);
+        assert_eq!(
+            config.db_path(&dirs),
+            dirs.data_dir.join("sqlite-testing.db")
+        );
+        config.apply_cli(&cli(&["--no-legacy-import"])).unwrap();
+        assert_eq!(config.legacy_import_path(&dirs), None);
+        assert_eq!(config_file_name(true), "config-testing.toml");
+    }
+}

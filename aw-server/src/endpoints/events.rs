@@ -1,0 +1,129 @@
+//! Events of a bucket (API.md §3.6–§3.10): range read, insert, count, get, delete.
+
+use aw_datastore::{Datastore, EventQuery};
+use aw_models::time::parse_rfc3339;
+use aw_models::Event;
+use chrono::{DateTime, Utc};
+use rocket::serde::json::Json;
+use rocket::{Route, State};
+
+use crate::endpoints::run_blocking;
+use crate::error::ApiError;
+
+/// Parses the optional `start`/`end`/`limit` query parameters (API.md §3.6).
+/// An unparsable `limit` arrives as `None` (Rocket's `Option` semantics) and means
+/// "unlimited", as does a value above `i64::MAX`.
+fn event_query(
+    start: Option<&str>,
+    end: Option<&str>,
+    limit: Option<u64>,
+) -> Result<EventQuery, ApiError> {
+    let parse = |text: Option<&str>| -> Result<Option<DateTime<Utc>>, String> {
+        text.map(parse_rfc3339)
+            .transpose()
+            .map_err(|err| err.to_string())
+    };
+    Ok(EventQuery {
+        start: parse(start).map_err(|reason| ApiError::InvalidStart { reason })?,
+        end: parse(end).map_err(|reason| ApiError::InvalidEnd { reason })?,
+        limit: limit.filter(|limit| i64::try_from(*limit).is_ok()),
+    })
+}
+
+#[rocket::get("/buckets/<bucket_id>/events?<start>&<end>&<limit>")]
+async fn get_events(
+    bucket_id: String,
+    start: Option<&str>,
+    end: Option<&str>,
+    limit: Option<u64>,
+    datastore: &State<Datastore>,
+) -> Result<Json<Vec<Event>>, ApiError> {
+    let query = event_query(start, end, limit)?;
+    let datastore = datastore.inner().clone();
+    run_blocking(move || Ok(Json(datastore.get_events(&bucket_id, query)?))).await
+}
+
+/// `[]` answers `[]` without looking at the bucket, as upstream (API.md §3.7).
+#[rocket::post("/buckets/<bucket_id>/events", format = "json", data = "<events>")]
+async fn insert_events(
+    bucket_id: String,
+    events: Json<Vec<Event>>,
+    datastore: &State<Datastore>,
+) -> Result<Json<Vec<Event>>, ApiError> {
+    let events = events.into_inner();
+    if events.is_empty() {
+        return Ok(Json(events));
+    }
+    let datastore = datastore.inner().clone();
+    run_blocking(move || Ok(Json(datastore.insert_events(&bucket_id, events)?))).await
+}
+
+/// Honours `start`/`end` (upstream ignored them, API.md §3.8); no parameters = all.
+#[rocket::get("/buckets/<bucket_id>/events/count?<start>&<end>")]
+async fn get_event_count(
+    bucket_id: String,
+    start: Option<&str>,
+    end: Option<&str>,
+    datastore: &State<Datastore>,
+) -> Result<Json<u64>, ApiError> {
+    let query = event_query(start, end, None)?;
+    let datastore = datastore.inner().clone();
+    run_blocking(move || Ok(Json(datastore.get_event_count(&bucket_id, query)?))).await
+}
+
+#[rocket::get("/buckets/<bucket_id>/events/<event_id>")]
+async fn get_event(
+    bucket_id: String,
+    event_id: i64,
+    datastore: &State<Datastore>,
+) -> Result<Json<Event>, ApiError> {
+    let datastore = datastore.inner().clone();
+    run_blocking(move || Ok(Json(datastore.get_event(&bucket_id, event_id)?))).await
+}
+
+#[rocket::delete("/buckets/<bucket_id>/events/<event_id>")]
+async fn delete_event(
+    bucket_id: String,
+    event_id: i64,
+    datastore: &State<Datastore>,
+) -> Result<(), ApiError> {
+    let datastore = datastore.inner().clone();
+    run_blocking(move || Ok(datastore.delete_event(&bucket_id, event_id)?)).await
+}
+
+pub(crate) fn routes() -> Vec<Route> {
+    rocket::routes![
+        get_events,
+        insert_events,
+        get_event_count,
+        get_event,
+        delete_event
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_parameters() {
+        let query = event_query(Some("2018-01-01T00:00:00Z"), None, Some(5)).unwrap();
+        assert_eq!(
+            query.start.unwrap().to_rfc3339(),
+            "2018-01-01T00:00:00+00:00"
+        );
+        assert_eq!((query.end, query.limit), (None, Some(5)));
+        assert_eq!(event_query(None, None, Some(u64::MAX)).unwrap().limit, None);
+        let cases = [
+            (Some("2018-01-01T03:00:00 00:00"), None, "Failed to parse starttime, datetime needs to be in rfc3339 format: input contains invalid characters"),
+            (None, Some("2018-01-01"), "Failed to parse endtime, datetime needs to be in rfc3339 format: premature end of input"),
+            (None, Some("3000-01-01T00:00:00Z"), "Failed to parse endtime, datetime needs to be in rfc3339 format: input is out of range"),
+        ];
+        for (start, end, message) in cases {
+            assert_eq!(
+                event_query(start, end, None).unwrap_err().to_string(),
+                message
+            );
+        }
+    }
+}

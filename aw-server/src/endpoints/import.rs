@@ -1,0 +1,130 @@
+//! `POST /api/0/import` (API.md §3.14): an export document as a JSON body, or as the
+//! `buckets` / `buckets.*` part of a `multipart/form-data` upload (the web UI sends
+//! `buckets.json`). The body may be up to the `import` limit; it is parsed off
+//! the async workers. The datastore imports all buckets in one transaction, so an
+//! import lands whole or not at all (upstream kept the buckets before a failure).
+
+use aw_datastore::Datastore;
+use aw_models::BucketsExport;
+use rocket::data::{ByteUnit, Data, Limits, ToByteUnit};
+use rocket::http::ContentType;
+use rocket::{Route, State};
+
+use crate::endpoints::{run_blocking, IMPORT_LIMIT_NAME};
+use crate::error::ApiError;
+
+/// The configured import limit (Rocket's `Limits` carry it, see `build_rocket`).
+fn import_limit(limits: &Limits) -> ByteUnit {
+    limits.get(IMPORT_LIMIT_NAME).unwrap_or(Limits::DATA_FORM)
+}
+
+fn too_large(limit: ByteUnit) -> ApiError {
+    ApiError::BodyTooLarge {
+        limit: limit.as_u64(),
+    }
+}
+
+/// How the export document arrived.
+enum Encoding {
+    Json,
+    Multipart,
+}
+
+/// Parses and imports, on a blocking thread.
+async fn import_bytes(
+    body: Vec<u8>,
+    datastore: &State<Datastore>,
+    encoding: Encoding,
+) -> Result<(), ApiError> {
+    let datastore = datastore.inner().clone();
+    run_blocking(move || {
+        let export: BucketsExport = match serde_json::from_slice(&body) {
+            Ok(export) => export,
+            // Upstream answers 422 for any unusable multipart part (API.md §3.14).
+            Err(err) if matches!(encoding, Encoding::Multipart) => {
+                return Err(ApiError::InvalidBody {
+                    detail: err.to_string(),
+                })
+            }
+            Err(err) => return Err(err.into()),
+        };
+        Ok(datastore.import(export)?)
+    })
+    .await
+}
+
+#[rocket::post("/import", format = "json", data = "<data>", rank = 1)]
+async fn import_json(
+    limits: &Limits,
+    data: Data<'_>,
+    datastore: &State<Datastore>,
+) -> Result<(), ApiError> {
+    let limit = import_limit(limits);
+    let body = data
+        .open(limit)
+        .into_bytes()
+        .await
+        .map_err(|err| ApiError::MalformedBody {
+            detail: err.to_string(),
+        })?;
+    if !body.is_complete() {
+        return Err(too_large(limit));
+    }
+    import_bytes(body.into_inner(), datastore, Encoding::Json).await
+}
+
+#[rocket::post("/import", format = "multipart/form-data", data = "<data>", rank = 2)]
+async fn import_multipart(
+    content_type: &ContentType,
+    limits: &Limits,
+    data: Data<'_>,
+    datastore: &State<Datastore>,
+) -> Result<(), ApiError> {
+    let boundary = multer::parse_boundary(content_type.to_string()).map_err(|err| {
+        ApiError::MalformedBody {
+            detail: err.to_string(),
+        }
+    })?;
+    let limit = import_limit(limits);
+    let constraints = multer::Constraints::new()
+        .size_limit(multer::SizeLimit::new().whole_stream(limit.as_u64()));
+    // One byte over the limit is read so that multer, not a silent cut, reports it.
+    let stream = data.open(limit + 1.bytes());
+    let mut multipart =
+        multer::Multipart::with_reader_with_constraints(stream, boundary, constraints);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(err) => return Err(multipart_error(err, limit)),
+        };
+        let is_buckets = field
+            .name()
+            .is_some_and(|name| name == "buckets" || name.starts_with("buckets."));
+        if is_buckets {
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|err| multipart_error(err, limit))?;
+            return import_bytes(bytes.to_vec(), datastore, Encoding::Multipart).await;
+        }
+    }
+    Err(ApiError::InvalidBody {
+        detail: String::from("no 'buckets' part in the multipart body"),
+    })
+}
+
+fn multipart_error(err: multer::Error, limit: ByteUnit) -> ApiError {
+    match err {
+        multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
+            too_large(limit)
+        }
+        other => ApiError::InvalidBody {
+            detail: other.to_string(),
+        },
+    }
+}
+
+pub(crate) fn routes() -> Vec<Route> {
+    rocket::routes![import_json, import_multipart]
+}

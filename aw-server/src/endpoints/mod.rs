@@ -1,0 +1,183 @@
+//! [`build_rocket`]: the only place the HTTP server is assembled: Rocket config,
+//! managed state, fairings and the route table, in the order of API.md.
+//!
+//! Body size limits come from [`BodyLimits`] (API.md §1.3 has upstream's 1000 MB
+//! for every JSON body): by default 256 MiB for every ordinary JSON body (events,
+//! bucket creation with embedded events, heartbeats, queries, settings), far above
+//! any real batch yet bounded so a runaway client cannot make us buffer gigabytes;
+//! and 10^9 bytes for `POST /api/0/import` (JSON and multipart), as upstream,
+//! because a full export of years of data can be hundreds of MB. Rocket knows them
+//! as the `json` and [`IMPORT_LIMIT_NAME`] limits. A larger body gets 413.
+
+mod apikey;
+mod buckets;
+mod cors;
+mod events;
+mod export;
+mod heartbeat;
+mod hostcheck;
+mod import;
+mod info;
+mod method_override;
+mod query;
+mod refusal;
+mod settings;
+mod webui;
+
+use std::path::PathBuf;
+
+use aw_datastore::Datastore;
+use rocket::config::LogLevel;
+use rocket::data::{ByteUnit, Limits};
+use rocket::fairing::AdHoc;
+use rocket::fs::{FileServer, Options};
+use rocket::{Build, Rocket};
+
+use crate::config::{BodyLimits, Config};
+use crate::error::{ApiError, StartupError};
+
+/// Name of the Rocket limit for `POST /api/0/import` bodies, JSON or multipart.
+pub const IMPORT_LIMIT_NAME: &str = "import";
+
+/// What `/api/0/info` reports besides the host name.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// The device id (API.md §7.9).
+    pub device_id: String,
+    /// Testing mode.
+    pub testing: bool,
+}
+
+/// Builds the server for `config`, serving `datastore`. The caller launches it.
+///
+/// Fails on invalid CORS settings. Custom static directories that do not exist, or
+/// whose name is not a plain URL segment, are left out with an error log (upstream
+/// panicked for those from the config file).
+pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Build>, StartupError> {
+    let identity = Identity {
+        device_id: config
+            .device_id
+            .clone()
+            .unwrap_or_else(|| String::from("unknown")),
+        testing: config.testing,
+    };
+    let rocket = rocket::custom(rocket_config(config))
+        .manage(datastore)
+        .manage(identity)
+        .manage(webui::WebUi::new(config.webpath.clone()));
+    let mut rocket = attach_fairings(rocket, config)?
+        .mount("/api/0", info::routes())
+        .mount("/api/0", buckets::routes())
+        .mount("/api/0", events::routes())
+        .mount("/api/0", heartbeat::routes())
+        .mount("/api/0", export::routes())
+        .mount("/api/0", import::routes())
+        .mount("/api/0", query::routes())
+        .mount("/api/0", settings::routes())
+        .mount("/", webui::routes())
+        .mount("/", cors::routes())
+        .mount("/", refusal::routes());
+    for (name, dir) in custom_static_dirs(config) {
+        rocket = rocket.mount(
+            format!("/pages/{name}"),
+            FileServer::new(dir, Options::Index | Options::Missing).rank(10),
+        );
+    }
+    Ok(rocket)
+}
+
+/// The request fairings, in order: a bad Host wins over a CORS refusal, and
+/// requests already refused are not checked again (API.md §1.1).
+fn attach_fairings(rocket: Rocket<Build>, config: &Config) -> Result<Rocket<Build>, StartupError> {
+    let mut rocket = rocket
+        .attach(method_override::NoMethodOverride)
+        .attach(AdHoc::on_liftoff(
+            "Log the address, notify systemd",
+            |rocket| {
+                Box::pin(async move {
+                    let config = rocket.config();
+                    log::info!(
+                        "aw-server listening on http://{}:{}",
+                        config.address,
+                        config.port
+                    );
+                    crate::systemd::notify_ready();
+                })
+            },
+        ));
+    if let Some(hostcheck) = hostcheck::HostCheck::for_address(config.address) {
+        rocket = rocket.attach(hostcheck);
+    } else {
+        log::warn!(
+            "Listening on {}: the Host-header check (DNS-rebinding protection) is off",
+            config.address
+        );
+    }
+    rocket = rocket.attach(cors::Cors::from_config(config)?);
+    if let Some(key) = config.api_key() {
+        rocket = rocket.attach(apikey::ApiKey::new(key));
+    }
+    Ok(rocket)
+}
+
+/// Runs blocking work (datastore calls, query evaluation, big parses) off the async
+/// workers, so no HTTP worker thread ever waits on the datastore.
+pub(crate) async fn run_blocking<T, F>(job: F) -> Result<T, ApiError>
+where
+    F: FnOnce() -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    match rocket::tokio::task::spawn_blocking(job).await {
+        Ok(result) => result,
+        Err(err) => Err(ApiError::Internal {
+            message: String::from("The request handler failed"),
+            detail: err.to_string(),
+        }),
+    }
+}
+
+fn rocket_config(config: &Config) -> rocket::Config {
+    let base = rocket::Config::release_default();
+    let log_level = if config.verbose {
+        LogLevel::Normal
+    } else {
+        LogLevel::Critical
+    };
+    rocket::Config {
+        address: config.address,
+        port: config.effective_port(),
+        limits: body_limits(&config.limits),
+        log_level,
+        cli_colors: false,
+        ..base
+    }
+}
+
+fn body_limits(limits: &BodyLimits) -> Limits {
+    Limits::default()
+        .limit("json", ByteUnit::Byte(limits.json))
+        .limit(IMPORT_LIMIT_NAME, ByteUnit::Byte(limits.import))
+}
+
+/// The `custom_static` entries that can be served: an existing directory and a name
+/// made of URL-safe characters (anything else would not make a valid mount point).
+fn custom_static_dirs(config: &Config) -> Vec<(String, PathBuf)> {
+    let mut found = Vec::new();
+    for (name, dir) in &config.custom_static {
+        let plain_name = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'));
+        if !plain_name {
+            log::error!("custom_static '{name}': use only letters, digits, '-', '_', '.', '~'");
+        } else if !dir.is_dir() {
+            log::error!(
+                "custom_static '{name}': {} is not a directory, not serving /pages/{name}",
+                dir.display()
+            );
+        } else {
+            found.push((name.clone(), dir.clone()));
+        }
+    }
+    found
+}

@@ -1,0 +1,64 @@
+//! `POST /api/0/query` (API.md §3.15, QUERY.md §1): runs a query program once per
+//! time period, off the async workers. Every query error is a 500
+//! `{"message": <error text>}`, as upstream. Malformed periods are 422 (body shape).
+
+use aw_datastore::{Datastore, DatastoreError, EventQuery};
+use aw_models::{Bucket, Event, Query};
+use aw_query::{DataType, DatastoreQueryError, QueryDatastore};
+use chrono::{DateTime, Utc};
+use rocket::serde::json::Json;
+use rocket::{Route, State};
+
+use crate::endpoints::run_blocking;
+use crate::error::ApiError;
+
+/// The datastore as the query engine reads it.
+struct QuerySource(Datastore);
+
+impl QuerySource {
+    fn convert(err: DatastoreError) -> DatastoreQueryError {
+        match err {
+            DatastoreError::NoSuchBucket { bucket_id } => {
+                DatastoreQueryError::NoSuchBucket(bucket_id)
+            }
+            other => DatastoreQueryError::InternalError(other.to_string()),
+        }
+    }
+}
+
+impl QueryDatastore for QuerySource {
+    fn get_events(
+        &self,
+        bucket_id: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<Event>, DatastoreQueryError> {
+        let query = EventQuery {
+            start: Some(start),
+            end: Some(end),
+            limit: None,
+        };
+        self.0
+            .get_events(bucket_id, query)
+            .map_err(QuerySource::convert)
+    }
+
+    fn get_buckets(&self) -> Result<Vec<Bucket>, DatastoreQueryError> {
+        let buckets = self.0.get_buckets().map_err(QuerySource::convert)?;
+        Ok(buckets.into_values().collect())
+    }
+}
+
+#[rocket::post("/query", format = "json", data = "<query>")]
+async fn query(
+    query: Json<Query>,
+    datastore: &State<Datastore>,
+) -> Result<Json<Vec<DataType>>, ApiError> {
+    let source = QuerySource(datastore.inner().clone());
+    let query = query.into_inner();
+    run_blocking(move || Ok(Json(aw_query::query_all(&query, &source)?))).await
+}
+
+pub(crate) fn routes() -> Vec<Route> {
+    rocket::routes![query]
+}
