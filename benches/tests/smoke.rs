@@ -104,7 +104,14 @@ fn gen_load_run_compare_end_to_end() {
     let names: Vec<&str> = export.metrics.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(
         names,
-        ["time", "size", "RSS before", "peak RSS (sampled)", "VmHWM"]
+        [
+            "time",
+            "size",
+            "RSS before",
+            "peak RSS (sampled)",
+            "RSS growth",
+            "VmHWM"
+        ]
     );
 
     // The scratch bucket of the heartbeat benchmarks is gone again.

@@ -67,13 +67,16 @@ pub(crate) fn export(bench: &mut Bench<'_>) -> Result<()> {
         Metric::new("size", mib(bytes), "MiB", Better::Neither),
     ];
     if let (Some(pid), Some(before)) = (pid, rss_before) {
+        let peak = peak.max(before);
         metrics.push(Metric::new("RSS before", mib(before), "MiB", Better::Lower));
         metrics.push(Metric::new(
             "peak RSS (sampled)",
-            mib(peak.max(before)),
+            mib(peak),
             "MiB",
             Better::Lower,
         ));
+        let growth = mib(peak - before);
+        metrics.push(Metric::new("RSS growth", growth, "MiB", Better::Lower));
         if let Some(hwm) = proc_status_bytes(pid, "VmHWM") {
             metrics.push(Metric::new("VmHWM", mib(hwm), "MiB", Better::Lower));
         }
