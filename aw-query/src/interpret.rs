@@ -8,7 +8,7 @@ use chrono::SecondsFormat;
 use crate::ast::{BinOp, Expr, Program, Stmt};
 use crate::datastore::QueryDatastore;
 use crate::error::{QueryError, Result};
-use crate::functions::{self, CallCtx};
+use crate::functions::{self, CallCtx, Input};
 use crate::parser::MAX_DEPTH;
 use crate::value::DataType;
 
@@ -140,21 +140,97 @@ impl Interpreter<'_> {
         Ok(value)
     }
 
+    /// Evaluates the arguments left to right, then looks the callee up. A variable
+    /// argument that is not its binding's last use, and whose name no other argument
+    /// of this call mentions, is not copied: it is checked to exist here and borrowed
+    /// from the environment after the other arguments ran (they can only remove their
+    /// own last-use bindings, never this one). Parameters that only read events use
+    /// the borrow directly; others copy it, as a plain read would.
     fn call(&mut self, name: &str, args: &[Expr]) -> Result<DataType> {
-        let values = args
-            .iter()
-            .map(|arg| self.eval(arg))
-            .collect::<Result<Vec<_>>>()?;
+        let mentions = mention_counts(args);
+        let mut values = Vec::with_capacity(args.len());
+        for arg in args {
+            match borrowable(arg, &mentions) {
+                Some(var) if self.env.contains_key(var) => values.push(Pending::Borrow(var)),
+                Some(var) => return Err(QueryError::VariableNotDefined(var.to_string())),
+                None => values.push(Pending::Value(self.eval(arg)?)),
+            }
+        }
         let builtin = match self.env.get(name) {
             None => return Err(QueryError::VariableNotDefined(name.to_string())),
             Some(DataType::Function(builtin)) => *builtin,
             Some(_) => return Err(QueryError::InvalidType(name.to_string())),
         };
+        let env = &self.env;
+        let inputs = values
+            .into_iter()
+            .map(|pending| match pending {
+                Pending::Value(value) => Ok(Input::Owned(value)),
+                Pending::Borrow(var) => env
+                    .get(var)
+                    .map(Input::Borrowed)
+                    .ok_or_else(|| QueryError::VariableNotDefined(var.to_string())),
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut ctx = CallCtx {
-            env: &self.env,
+            env,
             datastore: self.datastore,
         };
-        functions::call(builtin, values, &mut ctx)
+        functions::call(builtin, inputs, &mut ctx)
+    }
+}
+
+/// An evaluated argument, or a variable to borrow once all arguments ran.
+enum Pending<'e> {
+    Value(DataType),
+    Borrow(&'e str),
+}
+
+/// The variable name of `arg` if it can be borrowed (see `Interpreter::call`).
+fn borrowable<'e>(arg: &'e Expr, mentions: &HashMap<&str, usize>) -> Option<&'e str> {
+    match arg {
+        Expr::Var {
+            name,
+            last_use: false,
+        } if mentions.get(name.as_str()) == Some(&1) => Some(name.as_str()),
+        _ => None,
+    }
+}
+
+/// For each name read in the arguments, how many of the arguments read it.
+fn mention_counts(args: &[Expr]) -> HashMap<&str, usize> {
+    let mut counts = HashMap::new();
+    let mut names = Vec::new();
+    for arg in args {
+        names.clear();
+        collect_names(arg, &mut names);
+        names.sort_unstable();
+        names.dedup();
+        for name in &names {
+            *counts.entry(*name).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+/// Every variable or callee name `expr` reads.
+fn collect_names<'e>(expr: &'e Expr, names: &mut Vec<&'e str>) {
+    match expr {
+        Expr::Number(_) | Expr::Bool(_) | Expr::String(_) => {}
+        Expr::Var { name, .. } => names.push(name),
+        Expr::List(items) => items.iter().for_each(|item| collect_names(item, names)),
+        Expr::Dict(entries) => entries
+            .iter()
+            .for_each(|(_, value)| collect_names(value, names)),
+        Expr::Call { name, args } => {
+            names.push(name);
+            args.iter().for_each(|arg| collect_names(arg, names));
+        }
+        Expr::Chain { first, rest } => {
+            collect_names(first, names);
+            rest.iter()
+                .for_each(|(_, operand)| collect_names(operand, names));
+        }
     }
 }
 

@@ -49,9 +49,40 @@ pub fn query(
     interval: &TimeInterval,
     datastore: &dyn QueryDatastore,
 ) -> Result<DataType> {
+    run(&compile(code)?, interval, datastore)
+}
+
+/// Runs a whole request: the program once per period, in order, stopping at the first
+/// error (no partial results). No periods give `[]` without parsing the program.
+///
+/// Upstream parses the program again for every period; the parse is deterministic,
+/// so parsing once gives the same answers, errors included.
+pub fn query_all(request: &Query, datastore: &dyn QueryDatastore) -> Result<Vec<DataType>> {
+    if request.timeperiods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let program = compile(&request.code())?;
+    request
+        .timeperiods
+        .iter()
+        .map(|interval| run(&program, interval, datastore))
+        .collect()
+}
+
+/// Lexes and parses `code` and marks the variable reads that can move their value.
+fn compile(code: &str) -> Result<ast::Program> {
     let mut program = parser::parse(lexer::lex(code))?;
     liveness::mark_last_uses(&mut program);
-    let value = interpret::run(&program, interval, datastore)?;
+    Ok(program)
+}
+
+/// Runs a compiled program for one period and refuses function values in the result.
+fn run(
+    program: &ast::Program,
+    interval: &TimeInterval,
+    datastore: &dyn QueryDatastore,
+) -> Result<DataType> {
+    let value = interpret::run(program, interval, datastore)?;
     if let Some(builtin) = value.find_function() {
         return Err(QueryError::UnserializableResult(format!(
             "a function value cannot be serialised: {}",
@@ -61,16 +92,16 @@ pub fn query(
     Ok(value)
 }
 
-/// Runs a whole request: the program once per period, in order, stopping at the first
-/// error (no partial results). No periods give `[]` without parsing the program.
-pub fn query_all(request: &Query, datastore: &dyn QueryDatastore) -> Result<Vec<DataType>> {
-    if request.timeperiods.is_empty() {
-        return Ok(Vec::new());
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The server moves results and errors across threads.
+    #[test]
+    fn results_and_errors_are_send() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<DataType>();
+        assert_send_sync::<QueryError>();
+        assert_send_sync::<MemoryDatastore>();
     }
-    let code = request.code();
-    request
-        .timeperiods
-        .iter()
-        .map(|interval| query(&code, interval, datastore))
-        .collect()
 }

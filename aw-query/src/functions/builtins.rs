@@ -6,7 +6,7 @@ use aw_models::{Event, TimeInterval};
 use chrono::TimeDelta;
 
 use crate::error::{QueryError, Result};
-use crate::functions::{Arg, ArgType as T, Args, Builtin, CallCtx, Params};
+use crate::functions::{Arg, ArgType as T, Args, Builtin, CallCtx, EventsIn, Params};
 use crate::regex_cache;
 use crate::transform;
 use crate::value::DataType;
@@ -30,7 +30,7 @@ const fn variadic(name: &'static str, ty: T, body: Body) -> Builtin {
     }
 }
 
-type Body = fn(Args, &mut CallCtx<'_>) -> Result<DataType>;
+type Body = fn(Args<'_>, &mut CallCtx<'_>) -> Result<DataType>;
 
 /// Every built-in, in upstream's order.
 pub static BUILTINS: [Builtin; 22] = [
@@ -39,8 +39,8 @@ pub static BUILTINS: [Builtin; 22] = [
     exact("query_bucket_names", &[], query_bucket_names),
     exact("sort_by_duration", &[T::Events], sort_by_duration),
     exact("sort_by_timestamp", &[T::Events], sort_by_timestamp),
-    exact("sum_durations", &[T::Events], sum_durations),
-    exact("limit_events", &[T::Events, T::Count], limit_events),
+    exact("sum_durations", &[T::EventsRead], sum_durations),
+    exact("limit_events", &[T::EventsRead, T::Count], limit_events),
     exact("contains", &[T::Any, T::Any], contains),
     exact("flood", &[T::Events], flood),
     Builtin {
@@ -53,7 +53,7 @@ pub static BUILTINS: [Builtin; 22] = [
     },
     exact(
         "merge_events_by_keys",
-        &[T::Events, T::Strings],
+        &[T::EventsRead, T::Strings],
         merge_events_by_keys,
     ),
     exact(
@@ -63,12 +63,12 @@ pub static BUILTINS: [Builtin; 22] = [
     ),
     exact(
         "filter_keyvals",
-        &[T::Events, T::String, T::JsonValues],
+        &[T::EventsRead, T::String, T::JsonValues],
         filter_keyvals,
     ),
     exact(
         "filter_keyvals_regex",
-        &[T::Events, T::String, T::String],
+        &[T::EventsRead, T::String, T::String],
         filter_keyvals_regex,
     ),
     exact(
@@ -82,7 +82,7 @@ pub static BUILTINS: [Builtin; 22] = [
     exact("tag", &[T::Events, T::TagRules], tag),
     exact(
         "exclude_keyvals",
-        &[T::Events, T::String, T::JsonValues],
+        &[T::EventsRead, T::String, T::JsonValues],
         exclude_keyvals,
     ),
     exact("period_union", &[T::Events, T::Events], period_union),
@@ -97,7 +97,7 @@ fn events(list: Vec<Event>) -> DataType {
     DataType::List(list.into_iter().map(DataType::Event).collect())
 }
 
-fn print(args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn print(args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     for arg in args.rest() {
         if let Arg::Any(value) = arg {
             log::info!("{value:?}");
@@ -106,7 +106,7 @@ fn print(args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
     Ok(DataType::None)
 }
 
-fn query_bucket(mut args: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+fn query_bucket(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let bucket_id = args.string()?;
     let interval = match ctx.env.get("TIMEINTERVAL") {
         Some(DataType::String(text)) => TimeInterval::from_str(text).map_err(|_| {
@@ -130,7 +130,7 @@ fn query_bucket(mut args: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
 }
 
 /// Bucket ids in sorted order (upstream's order is hash-map order, i.e. unspecified).
-fn query_bucket_names(_: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+fn query_bucket_names(_: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let mut ids: Vec<String> = ctx
         .datastore
         .get_buckets()?
@@ -146,7 +146,7 @@ fn query_bucket_names(_: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
 /// An exact id match wins; otherwise, among the buckets whose id starts with `filter`
 /// (and whose hostname equals `hostname`, if given), the **smallest id** is returned.
 /// Upstream picks a random one of several candidates; this choice is deterministic.
-fn find_bucket(mut args: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+fn find_bucket(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let filter = args.string()?;
     let hostname = args.optional_string()?;
     let buckets = ctx.datastore.get_buckets()?;
@@ -170,7 +170,7 @@ fn find_bucket(mut args: Args, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     }
 }
 
-fn contains(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn contains(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let container = args.any()?;
     let item = args.any()?;
     match (&container, item) {
@@ -187,7 +187,7 @@ fn contains(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
     }
 }
 
-fn concat(args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn concat(args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let lists = args.rest().filter_map(|arg| match arg {
         Arg::Events(list) => Some(list),
         _ => None,
@@ -195,37 +195,44 @@ fn concat(args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
     Ok(events(transform::concat(lists)))
 }
 
-fn sum_durations(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
-    Ok(DataType::Number(transform::sum_durations(&args.events()?)))
+fn sum_durations(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let total = match args.events_in()? {
+        EventsIn::Owned(list) => transform::sum_durations(&list),
+        EventsIn::Borrowed(list) => transform::sum_durations(&list),
+    };
+    Ok(DataType::Number(total))
 }
 
-fn limit_events(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
-    let list = args.events()?;
-    Ok(events(transform::limit_events(list, args.count()?)))
+fn limit_events(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, count) = (args.events_in()?, args.count()?);
+    Ok(events(match list {
+        EventsIn::Owned(list) => transform::limit_events(list, count),
+        EventsIn::Borrowed(list) => transform::limit_events(list, count),
+    }))
 }
 
-fn sort_by_duration(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn sort_by_duration(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     Ok(events(transform::sort_by_duration(args.events()?)))
 }
 
-fn sort_by_timestamp(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn sort_by_timestamp(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     Ok(events(transform::sort_by_timestamp(args.events()?)))
 }
 
-fn flood(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn flood(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let pulsetime = TimeDelta::seconds(FLOOD_PULSETIME_SECS);
     Ok(events(transform::flood(args.events()?, pulsetime)))
 }
 
-fn merge_events_by_keys(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
-    let list = args.events()?;
-    Ok(events(transform::merge_events_by_keys(
-        list,
-        &args.strings()?,
-    )))
+fn merge_events_by_keys(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, keys) = (args.events_in()?, args.strings()?);
+    Ok(events(match list {
+        EventsIn::Owned(list) => transform::merge_events_by_keys(list, &keys),
+        EventsIn::Borrowed(list) => transform::merge_events_by_keys(list, &keys),
+    }))
 }
 
-fn chunk_events_by_key(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn chunk_events_by_key(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let list = args.events()?;
     Ok(events(transform::chunk_events_by_key(
         list,
@@ -233,49 +240,58 @@ fn chunk_events_by_key(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> 
     )))
 }
 
-fn filter_keyvals(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
-    let (list, key, values) = (args.events()?, args.string()?, args.json()?);
-    Ok(events(transform::filter_keyvals(list, &key, &values)))
+fn filter_keyvals(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, key, values) = (args.events_in()?, args.string()?, args.json()?);
+    Ok(events(match list {
+        EventsIn::Owned(list) => transform::filter_keyvals(list, &key, &values),
+        EventsIn::Borrowed(list) => transform::filter_keyvals(list, &key, &values),
+    }))
 }
 
-fn exclude_keyvals(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
-    let (list, key, values) = (args.events()?, args.string()?, args.json()?);
-    Ok(events(transform::exclude_keyvals(list, &key, &values)))
+fn exclude_keyvals(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, key, values) = (args.events_in()?, args.string()?, args.json()?);
+    Ok(events(match list {
+        EventsIn::Owned(list) => transform::exclude_keyvals(list, &key, &values),
+        EventsIn::Borrowed(list) => transform::exclude_keyvals(list, &key, &values),
+    }))
 }
 
-fn filter_keyvals_regex(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
-    let (list, key, pattern) = (args.events()?, args.string()?, args.string()?);
+fn filter_keyvals_regex(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+    let (list, key, pattern) = (args.events_in()?, args.string()?, args.string()?);
     let regex = regex_cache::compile(&pattern).map_err(|err| {
         QueryError::RegexCompileError(format!("Failed to compile regex string '{pattern}': {err}"))
     })?;
-    Ok(events(transform::filter_keyvals_regex(list, &key, &regex)))
+    Ok(events(match list {
+        EventsIn::Owned(list) => transform::filter_keyvals_regex(list, &key, &regex),
+        EventsIn::Borrowed(list) => transform::filter_keyvals_regex(list, &key, &regex),
+    }))
 }
 
-fn filter_period_intersect(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn filter_period_intersect(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let (list, filter) = (args.events()?, args.events()?);
     Ok(events(transform::filter_period_intersect(list, filter)))
 }
 
-fn period_union(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn period_union(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let (first, second) = (args.events()?, args.events()?);
     Ok(events(transform::period_union(first, second)))
 }
 
-fn union_no_overlap(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn union_no_overlap(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let (first, second) = (args.events()?, args.events()?);
     Ok(events(transform::union_no_overlap(first, second)))
 }
 
-fn split_url_events(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn split_url_events(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     Ok(events(transform::split_url_events(args.events()?)))
 }
 
-fn categorize(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn categorize(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let (list, rules) = (args.events()?, args.categories()?);
     Ok(events(transform::categorize(list, &rules)))
 }
 
-fn tag(mut args: Args, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn tag(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     let (list, rules) = (args.events()?, args.tags()?);
     Ok(events(transform::tag(list, &rules)))
 }

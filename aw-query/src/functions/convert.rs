@@ -1,12 +1,26 @@
 //! Converting argument values to the declared [`ArgType`]s, with upstream's messages (§5.5).
 
 use crate::error::{QueryError, Result};
-use crate::functions::{Arg, ArgType};
+use crate::functions::{Arg, ArgType, EventsIn, Input};
 use crate::rules;
 use crate::value::DataType;
 
-/// Converts one argument; the first failing argument's message is reported.
-pub fn convert(ty: ArgType, value: DataType) -> Result<Arg> {
+/// Converts one argument; the first failing argument's message is reported. A borrowed
+/// value is copied unless the parameter only reads events.
+pub fn convert(ty: ArgType, input: Input<'_>) -> Result<Arg<'_>> {
+    match (ty, input) {
+        (ArgType::EventsRead, Input::Borrowed(value)) => {
+            borrow_events(value).map(|list| Arg::EventsIn(EventsIn::Borrowed(list)))
+        }
+        (ArgType::EventsRead, Input::Owned(value)) => {
+            to_events(value).map(|list| Arg::EventsIn(EventsIn::Owned(list)))
+        }
+        (ty, Input::Borrowed(value)) => convert_owned(ty, value.clone()),
+        (ty, Input::Owned(value)) => convert_owned(ty, value),
+    }
+}
+
+fn convert_owned(ty: ArgType, value: DataType) -> Result<Arg<'static>> {
     match ty {
         ArgType::Any => Ok(Arg::Any(value)),
         ArgType::String => to_string(value).map(Arg::String),
@@ -19,6 +33,7 @@ pub fn convert(ty: ArgType, value: DataType) -> Result<Arg> {
             .collect::<Result<_>>()
             .map(Arg::Strings),
         ArgType::Events => to_events(value).map(Arg::Events),
+        ArgType::EventsRead => to_events(value).map(|list| Arg::EventsIn(EventsIn::Owned(list))),
         ArgType::JsonValues => to_list(value)?
             .into_iter()
             .map(to_json)
@@ -60,6 +75,24 @@ pub fn to_list(value: DataType) -> Result<Vec<DataType>> {
             "Expected function parameter of type List, got {other:?}"
         ))),
     }
+}
+
+/// A borrowed List of Events, with the same checks and messages as [`to_events`].
+fn borrow_events(value: &DataType) -> Result<Vec<&aw_models::Event>> {
+    let DataType::List(items) = value else {
+        return Err(invalid(format!(
+            "Expected function parameter of type List, got {value:?}"
+        )));
+    };
+    items
+        .iter()
+        .map(|item| match item {
+            DataType::Event(event) => Ok(event),
+            other => Err(invalid(format!(
+                "Expected function parameter of type List of Events, list contains {other:?}"
+            ))),
+        })
+        .collect()
 }
 
 /// A List of Events; the events are moved out of their wrappers, not copied.

@@ -23,7 +23,7 @@ pub struct Builtin {
     /// What it accepts.
     pub params: Params,
     /// The body; it receives the arguments already converted to the declared types.
-    pub body: fn(Args, &mut CallCtx<'_>) -> Result<DataType>,
+    pub body: fn(Args<'_>, &mut CallCtx<'_>) -> Result<DataType>,
 }
 
 /// A function's parameter list.
@@ -55,8 +55,11 @@ pub enum ArgType {
     Count,
     /// A List of Strings.
     Strings,
-    /// A List of Events.
+    /// A List of Events, owned (for transforms that change the events).
     Events,
+    /// A List of Events the function only reads or filters: a variable passed here is
+    /// borrowed, and only the events kept in the result are copied.
+    EventsRead,
     /// A List of values convertible to JSON (`filter_keyvals`).
     JsonValues,
     /// `categorize` rules.
@@ -65,8 +68,25 @@ pub enum ArgType {
     TagRules,
 }
 
+/// An argument value before conversion: computed, or a variable borrowed from the
+/// environment (see `Interpreter::call`).
+pub enum Input<'a> {
+    /// A value the call owns.
+    Owned(DataType),
+    /// A variable's value, still bound.
+    Borrowed(&'a DataType),
+}
+
+/// Events for an [`ArgType::EventsRead`] parameter.
+pub enum EventsIn<'a> {
+    /// Moved out of an owned list.
+    Owned(Vec<Event>),
+    /// Borrowed from a variable's list.
+    Borrowed(Vec<&'a Event>),
+}
+
 /// An argument after conversion.
-pub enum Arg {
+pub enum Arg<'a> {
     /// [`ArgType::Any`]
     Any(DataType),
     /// [`ArgType::String`]
@@ -79,6 +99,8 @@ pub enum Arg {
     Strings(Vec<String>),
     /// [`ArgType::Events`]
     Events(Vec<Event>),
+    /// [`ArgType::EventsRead`]
+    EventsIn(EventsIn<'a>),
     /// [`ArgType::JsonValues`]
     Json(Vec<serde_json::Value>),
     /// [`ArgType::CategoryRules`]
@@ -96,7 +118,7 @@ pub struct CallCtx<'a> {
 }
 
 /// The converted arguments, taken in declaration order by the typed accessors.
-pub struct Args(VecDeque<Arg>);
+pub struct Args<'a>(VecDeque<Arg<'a>>);
 
 /// The accessors below can only fail if a body disagrees with its declaration; that
 /// is a bug in this crate, reported as an error instead of a panic.
@@ -118,13 +140,14 @@ macro_rules! accessor {
     };
 }
 
-impl Args {
+impl<'a> Args<'a> {
     accessor!(/** The next `Any` argument. */ any, Any, DataType);
     accessor!(/** The next `String` argument. */ string, String, String);
     accessor!(/** The next `Number` argument. */ number, Number, f64);
     accessor!(/** The next `Count` argument. */ count, Count, usize);
     accessor!(/** The next `Strings` argument. */ strings, Strings, Vec<String>);
     accessor!(/** The next `Events` argument. */ events, Events, Vec<Event>);
+    accessor!(/** The next `EventsRead` argument. */ events_in, EventsIn, EventsIn<'a>);
     accessor!(/** The next `JsonValues` argument. */ json, Json, Vec<serde_json::Value>);
     accessor!(/** The next `CategoryRules` argument. */ categories, Categories, Vec<(Vec<String>, Rule)>);
     accessor!(/** The next `TagRules` argument. */ tags, Tags, Vec<(String, Rule)>);
@@ -138,7 +161,7 @@ impl Args {
     }
 
     /// All remaining arguments (for variadic functions).
-    pub fn rest(self) -> impl Iterator<Item = Arg> {
+    pub fn rest(self) -> impl Iterator<Item = Arg<'a>> {
         self.0.into_iter()
     }
 }
@@ -152,13 +175,13 @@ pub fn environment() -> Env {
 }
 
 /// Checks the arity, converts the arguments left to right, then runs the body.
-pub fn call(builtin: &Builtin, args: Vec<DataType>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+pub fn call(builtin: &Builtin, args: Vec<Input<'_>>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let types = check_arity(&builtin.params, args.len())?;
     let converted = args
         .into_iter()
         .zip(types)
         .map(|(arg, ty)| convert::convert(ty, arg))
-        .collect::<Result<VecDeque<Arg>>>()?;
+        .collect::<Result<VecDeque<Arg<'_>>>>()?;
     (builtin.body)(Args(converted), ctx)
 }
 

@@ -4,32 +4,42 @@ use aw_models::Event;
 use fancy_regex::Regex;
 use serde_json::Value;
 
+use super::EventSource;
+
 /// Keeps events whose `data[key]` exists and JSON-equals one of `values` (order kept).
-pub fn filter_keyvals(mut events: Vec<Event>, key: &str, values: &[Value]) -> Vec<Event> {
-    events.retain(|event| {
-        event
-            .data
-            .get(key)
-            .is_some_and(|value| values.contains(value))
-    });
-    events
+pub fn filter_keyvals<E: EventSource>(events: Vec<E>, key: &str, values: &[Value]) -> Vec<Event> {
+    keep(events, |event| has_value(event, key, values))
 }
 
 /// Keeps events where `key` is missing or its value is not in `values`.
-pub fn exclude_keyvals(mut events: Vec<Event>, key: &str, values: &[Value]) -> Vec<Event> {
-    events.retain(|event| {
-        !event
-            .data
-            .get(key)
-            .is_some_and(|value| values.contains(value))
-    });
+pub fn exclude_keyvals<E: EventSource>(events: Vec<E>, key: &str, values: &[Value]) -> Vec<Event> {
+    keep(events, |event| !has_value(event, key, values))
+}
+
+fn has_value(event: &Event, key: &str, values: &[Value]) -> bool {
+    event
+        .data
+        .get(key)
+        .is_some_and(|value| values.contains(value))
+}
+
+/// The events satisfying `pred`, in order; only kept borrowed events are copied.
+fn keep<E: EventSource>(events: Vec<E>, pred: impl Fn(&Event) -> bool) -> Vec<Event> {
     events
+        .into_iter()
+        .filter(|event| pred(event.borrow()))
+        .map(E::into_event)
+        .collect()
 }
 
 /// Keeps events whose `data[key]` is a string with a match anywhere in it; a match
 /// error (backtrack limit) drops the event with a warning.
-pub fn filter_keyvals_regex(mut events: Vec<Event>, key: &str, regex: &Regex) -> Vec<Event> {
-    events.retain(|event| {
+pub fn filter_keyvals_regex<E: EventSource>(
+    events: Vec<E>,
+    key: &str,
+    regex: &Regex,
+) -> Vec<Event> {
+    keep(events, |event| {
         let Some(text) = event.data.get(key).and_then(Value::as_str) else {
             return false;
         };
@@ -37,8 +47,7 @@ pub fn filter_keyvals_regex(mut events: Vec<Event>, key: &str, regex: &Regex) ->
             log::warn!("filter_keyvals_regex: matching {key} failed: {err}");
             false
         })
-    });
-    events
+    })
 }
 
 #[cfg(test)]
@@ -60,6 +69,16 @@ mod tests {
         .enumerate()
         .map(|(idx, data)| ev(idx as f64, 1.0, data))
         .collect()
+    }
+
+    #[test]
+    fn borrowed_input_gives_the_same_result() {
+        let values = [json!("a"), json!(1.0)];
+        let owned = filter_keyvals(events(), "k", &values);
+        let source = events();
+        let borrowed = filter_keyvals(source.iter().collect(), "k", &values);
+        assert_eq!(owned, borrowed);
+        assert_eq!(source.len(), 6);
     }
 
     fn starts(events: &[Event]) -> Vec<i64> {

@@ -2,10 +2,11 @@
 
 use aw_models::Event;
 
+use super::EventSource;
+
 /// Keeps the first `count` events in their current order.
-pub fn limit_events(mut events: Vec<Event>, count: usize) -> Vec<Event> {
-    events.truncate(count);
-    events
+pub fn limit_events<E: EventSource>(events: Vec<E>, count: usize) -> Vec<Event> {
+    events.into_iter().take(count).map(E::into_event).collect()
 }
 
 #[cfg(test)]

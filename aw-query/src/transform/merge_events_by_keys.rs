@@ -4,6 +4,8 @@ use std::collections::HashMap;
 
 use aw_models::Event;
 
+use super::EventSource;
+
 /// Groups events by the values of `keys` and sums each group's durations.
 ///
 /// An event missing any key is dropped (a JSON `null` counts as present). The group
@@ -12,22 +14,25 @@ use aw_models::Event;
 /// its timestamp and all of its data. Upstream emits the groups in hash-map order;
 /// here they come **in first-seen order**, which is deterministic and consistent with
 /// every ordering upstream can produce. `keys` empty gives `[]`.
-pub fn merge_events_by_keys(events: Vec<Event>, keys: &[String]) -> Vec<Event> {
+/// Borrowed events are copied only when they start a group.
+pub fn merge_events_by_keys<E: EventSource>(events: Vec<E>, keys: &[String]) -> Vec<Event> {
     if keys.is_empty() {
         return Vec::new();
     }
     let mut groups: HashMap<String, usize> = HashMap::new();
     let mut out: Vec<Event> = Vec::new();
-    for mut event in events {
-        let Some(group_key) = group_key(&event, keys) else {
+    for source in events {
+        let event: &Event = source.borrow();
+        let Some(group_key) = group_key(event, keys) else {
             continue;
         };
         match groups.get(&group_key).and_then(|&idx| out.get_mut(idx)) {
             Some(group) => group.duration += event.duration,
             None => {
                 groups.insert(group_key, out.len());
-                event.id = None;
-                out.push(event);
+                let mut first = source.into_event();
+                first.id = None;
+                out.push(first);
             }
         }
     }

@@ -9,7 +9,6 @@ pub mod concat;
 pub mod filter_keyvals;
 pub mod filter_period_intersect;
 pub mod flood;
-pub mod heartbeat;
 pub mod limit;
 pub mod merge_events_by_keys;
 pub mod period_union;
@@ -28,7 +27,6 @@ pub use concat::concat;
 pub use filter_keyvals::{exclude_keyvals, filter_keyvals, filter_keyvals_regex};
 pub use filter_period_intersect::filter_period_intersect;
 pub use flood::flood;
-pub use heartbeat::heartbeat;
 pub use limit::limit_events;
 pub use merge_events_by_keys::merge_events_by_keys;
 pub use period_union::period_union;
@@ -36,6 +34,25 @@ pub use sort::{sort_by_duration, sort_by_timestamp};
 pub use split_url_events::split_url_events;
 pub use sum_durations::sum_durations;
 pub use union_no_overlap::union_no_overlap;
+
+/// An event a read-only transform can take either owned (moved through) or borrowed
+/// from a variable (copied only if it is kept).
+pub trait EventSource: std::borrow::Borrow<Event> {
+    /// The event, owned: moved if it was owned, cloned if it was borrowed.
+    fn into_event(self) -> Event;
+}
+
+impl EventSource for Event {
+    fn into_event(self) -> Event {
+        self
+    }
+}
+
+impl EventSource for &Event {
+    fn into_event(self) -> Event {
+        self.clone()
+    }
+}
 
 /// Start in nanoseconds since the epoch.
 fn start(event: &Event) -> i64 {

@@ -6,10 +6,10 @@ use super::nanos;
 
 /// Adds the durations exactly in nanoseconds, truncates toward zero to whole
 /// milliseconds and returns seconds (upstream's arithmetic).
-pub fn sum_durations(events: &[Event]) -> f64 {
+pub fn sum_durations<E: std::borrow::Borrow<Event>>(events: &[E]) -> f64 {
     let total: i128 = events
         .iter()
-        .map(|event| i128::from(nanos(&event.duration)))
+        .map(|event| i128::from(nanos(&event.borrow().duration)))
         .sum();
     let millis = total / 1_000_000;
     millis as f64 / 1000.0
