@@ -12,6 +12,13 @@ use aw_server::error::StartupError;
 use aw_server::logging::setup_logger;
 use clap::Parser;
 
+/// mimalloc instead of glibc malloc: queries allocate and free millions of small
+/// event maps, and glibc both spends a third of a year-long query in malloc/free and
+/// keeps the freed memory (RSS stayed at the query's peak). mimalloc is faster for
+/// this pattern and returns freed pages to the system.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(&cli) {
