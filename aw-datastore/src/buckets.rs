@@ -24,6 +24,10 @@ pub struct CachedBucket {
     /// Range reads use it to bound the index scan from below: an event ending after
     /// `start` must begin after `start - longest`.
     pub longest: i64,
+    /// How many events a count over the default range sees (those ending at or after
+    /// the epoch), once counted. Writes it can follow exactly keep it; any other write
+    /// to the bucket resets it to `None`, so it is never wrong, only sometimes unknown.
+    pub count: Option<u64>,
 }
 
 /// Bucket id → cached bucket.
@@ -63,6 +67,7 @@ pub fn load(conn: &Connection) -> Result<BucketCache> {
             row: row.get(0)?,
             bucket,
             longest: longest.unwrap_or(0).max(0),
+            count: None,
         };
         Ok((name, cached))
     })?;

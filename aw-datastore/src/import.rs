@@ -54,6 +54,7 @@ pub fn create_with_events(
         row,
         bucket,
         longest: 0,
+        count: None,
     };
     insert_all(conn, &mut cached, incoming)?;
     Ok(cached)
@@ -82,6 +83,7 @@ fn merge_events(conn: &Connection, cached: &mut CachedBucket, incoming: Vec<Even
 }
 
 fn insert_all(conn: &Connection, cached: &mut CachedBucket, incoming: Vec<Event>) -> Result<()> {
+    cached.count = None;
     for event in incoming {
         let (start, end) = events::span(&event)?;
         events::insert(conn, cached.row, &event)?;

@@ -89,6 +89,7 @@ impl State {
         }
         self.last_events.remove(bucket_id);
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
+            cached.count = None;
             for (start, end) in spans {
                 buckets::widen(cached, start, end);
             }
@@ -109,21 +110,33 @@ impl State {
             Some(last) => Some(last),
             None => events::newest(&self.conn, row)?,
         };
+        let last_end = last.as_ref().and_then(Event::end_nanos);
         let merged = last.and_then(|last| {
             let id = last.id?;
             heartbeat::merge(&last, &heartbeat, pulsetime).map(|merged| (id, merged))
         });
-        let stored = match merged {
-            Some((id, merged)) if events::replace(&self.conn, row, id, &merged)? => merged,
+        // How the default-range count changes, when that is known exactly.
+        let (stored, counted) = match merged {
+            Some((id, merged)) if events::replace(&self.conn, row, id, &merged)? => {
+                // A merge only moves the end later: counted before, counted after.
+                let unchanged = last_end.is_some_and(|end| end >= 0);
+                (merged, unchanged.then_some(0))
+            }
             _ => {
+                let replaces_by_id = heartbeat.id.is_some();
                 let mut inserted = heartbeat;
                 inserted.id = Some(events::insert(&self.conn, row, &inserted)?);
-                inserted
+                let added = u64::from(inserted.end_nanos().is_some_and(|end| end >= 0));
+                (inserted, (!replaces_by_id).then_some(added))
             }
         };
         let (start, end) = events::span(&stored)?;
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
             buckets::widen(cached, start, end);
+            cached.count = cached
+                .count
+                .zip(counted)
+                .map(|(count, added)| count + added);
         }
         self.last_events
             .insert(bucket_id.to_string(), stored.clone());
@@ -144,6 +157,24 @@ impl State {
             range: range_of(query),
             limit: query.limit,
         })
+    }
+
+    /// The number of events a default-range count sees, from the cache, or counted on
+    /// this connection (which sees the open batch, as the cache does) and cached.
+    pub fn full_count(&mut self, bucket_id: &str) -> Result<u64> {
+        let cached = self.cached(bucket_id)?;
+        if let Some(count) = cached.count {
+            return Ok(count);
+        }
+        let everything = Range {
+            start: 0,
+            end: i64::MAX,
+        };
+        let count = events::count(&self.conn, cached.row, everything, cached.longest)?;
+        if let Some(cached) = self.buckets.get_mut(bucket_id) {
+            cached.count = Some(count);
+        }
+        Ok(count)
     }
 
     /// The read `GetEventCount` resolves to.
@@ -179,6 +210,11 @@ impl State {
             self.last_events.remove(bucket_id);
         }
         let (start, end) = events::span(&deleted)?;
+        if end >= 0 {
+            if let Some(cached) = self.buckets.get_mut(bucket_id) {
+                cached.count = cached.count.and_then(|count| count.checked_sub(1));
+            }
+        }
         let metadata = &self.cached(bucket_id)?.bucket.metadata;
         let was_edge = metadata.start.map(|t| to_nanos(&t)) == Some(start)
             || metadata.end.map(|t| to_nanos(&t)) == Some(end);
@@ -228,6 +264,9 @@ impl State {
             Command::GetEvent(id, event_id) => {
                 Reply::Event(Box::new(state.get_event(&id, event_id)?))
             }
+            Command::GetEventCount(id, query) if is_default_range(query) => {
+                Reply::Count(state.full_count(&id)?)
+            }
             Command::GetEventCount(id, query) => state.count_job(&id, query)?.run(&state.conn)?,
             Command::DeleteEvent(id, event_id) => {
                 state.delete_event(&id, event_id)?;
@@ -262,6 +301,11 @@ impl State {
             Command::StreamEvents(..) => Reply::Done,
         })
     }
+}
+
+/// A query with neither end given: the count the bucket cache can answer.
+pub fn is_default_range(query: EventQuery) -> bool {
+    query.start.is_none() && query.end.is_none()
 }
 
 /// Missing ends default to the epoch and the far future, as upstream's do.

@@ -30,7 +30,7 @@ use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::handle::{DatastoreConfig, Storage};
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
-use crate::state::State;
+use crate::state::{is_default_range, State};
 use crate::{buckets, legacy_import, schema};
 
 /// Longest time a heartbeat stays uncommitted.
@@ -233,7 +233,10 @@ impl Worker {
     fn read_job(&self, command: &Command) -> Option<Result<ReadJob>> {
         match command {
             Command::GetEvents(id, query) => Some(self.state.events_job(id, *query)),
-            Command::GetEventCount(id, query) => Some(self.state.count_job(id, *query)),
+            // The full count is answered from the bucket cache, on the worker.
+            Command::GetEventCount(id, query) if !is_default_range(*query) => {
+                Some(self.state.count_job(id, *query))
+            }
             _ => None,
         }
     }

@@ -567,3 +567,79 @@ fn event_streams_cover_the_whole_bucket() {
         ));
     }
 }
+
+/// The full-bucket count is answered from the bucket cache; after every kind of write
+/// it must equal what SQL counts over the same (explicit) range.
+#[test]
+fn cached_full_count_follows_every_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let datastore = Datastore::open_file(&dir.path().join("count.db")).unwrap();
+    datastore.create_bucket(bucket("b")).unwrap();
+    let explicit = range(
+        Some("1970-01-01T00:00:00Z"),
+        Some("2262-04-11T23:47:16.854775807Z"),
+        None,
+    );
+    let check = |step: &str| {
+        let cached = datastore
+            .get_event_count("b", EventQuery::default())
+            .unwrap();
+        let counted = datastore.get_event_count("b", explicit).unwrap();
+        assert_eq!(cached, counted, "after {step}");
+        cached
+    };
+    assert_eq!(check("nothing"), 0);
+    let inserted = datastore
+        .insert_events(
+            "b",
+            vec![
+                event("2020-01-01T00:00:00Z", 1.0, json!({"a": 1})),
+                event("1960-01-01T00:00:00Z", 1.0, json!({})),
+            ],
+        )
+        .unwrap();
+    assert_eq!(check("insert"), 1);
+    datastore
+        .heartbeat(
+            "b",
+            event("2020-01-01T00:00:01Z", 0.0, json!({"a": 1})),
+            5.0,
+        )
+        .unwrap();
+    assert_eq!(check("merging heartbeat"), 1);
+    datastore
+        .heartbeat(
+            "b",
+            event("2020-01-01T00:00:09Z", 0.0, json!({"a": 2})),
+            5.0,
+        )
+        .unwrap();
+    assert_eq!(check("new heartbeat"), 2);
+    datastore
+        .heartbeat(
+            "b",
+            event("1969-12-31T23:00:00Z", 0.0, json!({"a": 2})),
+            5.0,
+        )
+        .unwrap();
+    assert_eq!(check("pre-epoch heartbeat"), 2);
+    let mut replacing = event("2021-01-01T00:00:00Z", 0.0, json!({}));
+    replacing.id = inserted[0].id;
+    datastore.heartbeat("b", replacing, 0.0).unwrap();
+    assert_eq!(check("heartbeat replacing by id"), 2);
+    datastore
+        .delete_event("b", inserted[1].id.unwrap())
+        .unwrap();
+    assert_eq!(check("delete of a pre-epoch event"), 2);
+    datastore
+        .delete_event("b", inserted[0].id.unwrap())
+        .unwrap();
+    assert_eq!(check("delete"), 1);
+    let export: BucketsExport = serde_json::from_value(
+        json!({"buckets": {"b": {"id": "b", "type": "t", "client": "c", "hostname": "h",
+        "events": [{"timestamp": "2022-01-01T00:00:00Z", "duration": 1.0, "data": {}}]}}}),
+    )
+    .unwrap();
+    datastore.import(export).unwrap();
+    assert_eq!(check("import merge"), 2);
+}
