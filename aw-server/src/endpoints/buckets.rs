@@ -24,9 +24,10 @@ async fn get_buckets(
 
 #[rocket::get("/buckets/<bucket_id>")]
 async fn get_bucket(
-    bucket_id: String,
+    bucket_id: &str,
     datastore: &State<Datastore>,
 ) -> Result<Json<Bucket>, ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let datastore = datastore.inner().clone();
     run_blocking(move || Ok(Json(datastore.get_bucket(&bucket_id)?))).await
 }
@@ -35,11 +36,12 @@ async fn get_bucket(
 /// in `data.device_id` (API.md §3.4).
 #[rocket::post("/buckets/<bucket_id>", format = "json", data = "<bucket>")]
 async fn create_bucket(
-    bucket_id: String,
+    bucket_id: &str,
     bucket: Json<Bucket>,
     datastore: &State<Datastore>,
     identity: &State<Identity>,
 ) -> Result<(), ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let mut bucket = bucket.into_inner();
     bucket.id = bucket_id;
     if bucket.hostname == LOCAL_HOSTNAME {
@@ -53,7 +55,8 @@ async fn create_bucket(
 }
 
 #[rocket::delete("/buckets/<bucket_id>")]
-async fn delete_bucket(bucket_id: String, datastore: &State<Datastore>) -> Result<(), ApiError> {
+async fn delete_bucket(bucket_id: &str, datastore: &State<Datastore>) -> Result<(), ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let datastore = datastore.inner().clone();
     run_blocking(move || Ok(datastore.delete_bucket(&bucket_id)?)).await
 }

@@ -32,12 +32,13 @@ fn event_query(
 
 #[rocket::get("/buckets/<bucket_id>/events?<start>&<end>&<limit>")]
 async fn get_events(
-    bucket_id: String,
+    bucket_id: &str,
     start: Option<&str>,
     end: Option<&str>,
     limit: Option<u64>,
     datastore: &State<Datastore>,
 ) -> Result<Json<Vec<Event>>, ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let query = event_query(start, end, limit)?;
     let datastore = datastore.inner().clone();
     run_blocking(move || Ok(Json(datastore.get_events(&bucket_id, query)?))).await
@@ -46,10 +47,11 @@ async fn get_events(
 /// `[]` answers `[]` without looking at the bucket, as upstream (API.md §3.7).
 #[rocket::post("/buckets/<bucket_id>/events", format = "json", data = "<events>")]
 async fn insert_events(
-    bucket_id: String,
+    bucket_id: &str,
     events: Json<Vec<Event>>,
     datastore: &State<Datastore>,
 ) -> Result<Json<Vec<Event>>, ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let events = events.into_inner();
     if events.is_empty() {
         return Ok(Json(events));
@@ -61,11 +63,12 @@ async fn insert_events(
 /// Honours `start`/`end` (upstream ignored them, API.md §3.8); no parameters = all.
 #[rocket::get("/buckets/<bucket_id>/events/count?<start>&<end>")]
 async fn get_event_count(
-    bucket_id: String,
+    bucket_id: &str,
     start: Option<&str>,
     end: Option<&str>,
     datastore: &State<Datastore>,
 ) -> Result<Json<u64>, ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let query = event_query(start, end, None)?;
     let datastore = datastore.inner().clone();
     run_blocking(move || Ok(Json(datastore.get_event_count(&bucket_id, query)?))).await
@@ -73,20 +76,22 @@ async fn get_event_count(
 
 #[rocket::get("/buckets/<bucket_id>/events/<event_id>")]
 async fn get_event(
-    bucket_id: String,
+    bucket_id: &str,
     event_id: i64,
     datastore: &State<Datastore>,
 ) -> Result<Json<Event>, ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let datastore = datastore.inner().clone();
     run_blocking(move || Ok(Json(datastore.get_event(&bucket_id, event_id)?))).await
 }
 
 #[rocket::delete("/buckets/<bucket_id>/events/<event_id>")]
 async fn delete_event(
-    bucket_id: String,
+    bucket_id: &str,
     event_id: i64,
     datastore: &State<Datastore>,
 ) -> Result<(), ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let datastore = datastore.inner().clone();
     run_blocking(move || Ok(datastore.delete_event(&bucket_id, event_id)?)).await
 }

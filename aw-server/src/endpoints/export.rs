@@ -191,9 +191,10 @@ async fn start_export(
 
 #[rocket::get("/buckets/<bucket_id>/export")]
 async fn export_bucket(
-    bucket_id: String,
+    bucket_id: &str,
     datastore: &State<Datastore>,
 ) -> Result<Attachment, ApiError> {
+    let bucket_id = bucket_id.to_owned();
     let filename = format!("aw-bucket-export_{bucket_id}.json");
     start_export(datastore.inner().clone(), vec![bucket_id], filename, false).await
 }
