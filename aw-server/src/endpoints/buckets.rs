@@ -14,12 +14,13 @@ use crate::error::ApiError;
 /// The host name a browser watcher sends because it cannot know the real one.
 const LOCAL_HOSTNAME: &str = "!local";
 
+/// Bucket reads are answered from the worker's in-memory bucket cache, so they are
+/// called on the async worker directly, as heartbeats are (see heartbeat.rs).
 #[rocket::get("/buckets")]
 async fn get_buckets(
     datastore: &State<Datastore>,
 ) -> Result<Json<BTreeMap<String, Bucket>>, ApiError> {
-    let datastore = datastore.inner().clone();
-    run_blocking(move || Ok(Json(datastore.get_buckets()?))).await
+    Ok(Json(datastore.get_buckets()?))
 }
 
 #[rocket::get("/buckets/<bucket_id>")]
@@ -27,9 +28,7 @@ async fn get_bucket(
     bucket_id: &str,
     datastore: &State<Datastore>,
 ) -> Result<Json<Bucket>, ApiError> {
-    let bucket_id = bucket_id.to_owned();
-    let datastore = datastore.inner().clone();
-    run_blocking(move || Ok(Json(datastore.get_bucket(&bucket_id)?))).await
+    Ok(Json(datastore.get_bucket(bucket_id)?))
 }
 
 /// The path id wins over the body's; `!local` becomes this host, with the device id
