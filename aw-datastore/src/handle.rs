@@ -45,6 +45,15 @@ struct Inner {
     sender: Sender<(Command, Sender<Reply>)>,
 }
 
+/// Reads limited to at most this many events are answered by the worker itself, in
+/// well under a millisecond; callers may treat them like heartbeats (no thread pool).
+pub const SMALL_READ_LIMIT: u64 = 1000;
+
+/// Whether a read is small enough for the worker to answer itself.
+pub fn is_small_read(query: EventQuery) -> bool {
+    query.limit.is_some_and(|limit| limit <= SMALL_READ_LIMIT)
+}
+
 /// The range and size of an event read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EventQuery {

@@ -35,6 +35,8 @@ mod state;
 mod worker;
 
 pub use error::{DatastoreError, Result, WorkerFailure};
-pub use handle::{Datastore, DatastoreConfig, EventQuery, EventStream, Storage};
+pub use handle::{
+    is_small_read, Datastore, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
+};
 pub use schema::SCHEMA_VERSION;
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

@@ -27,7 +27,7 @@ use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use rusqlite::Connection;
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
-use crate::handle::{DatastoreConfig, Storage};
+use crate::handle::{is_small_read, DatastoreConfig, Storage};
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::{is_default_range, State};
@@ -232,6 +232,9 @@ impl Worker {
     /// The reader-pool form of a range read or count, if the command is one.
     fn read_job(&self, command: &Command) -> Option<Result<ReadJob>> {
         match command {
+            // A read bounded by a small limit is one short index probe: the worker
+            // answers it itself rather than paying a hand-off to a reader thread.
+            Command::GetEvents(_, query) if is_small_read(*query) => None,
             Command::GetEvents(id, query) => Some(self.state.events_job(id, *query)),
             // The full count is answered from the bucket cache, on the worker.
             Command::GetEventCount(id, query) if !is_default_range(*query) => {
