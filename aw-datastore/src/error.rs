@@ -1,6 +1,7 @@
 //! [`DatastoreError`]: every way a datastore operation can fail.
 
 use std::fmt;
+use std::path::PathBuf;
 
 /// Result alias for datastore operations.
 pub type Result<T> = std::result::Result<T, DatastoreError>;
@@ -49,6 +50,48 @@ pub enum DatastoreError {
     StorageUnavailable {
         /// SQLite's description.
         detail: String,
+    },
+    /// Another server (ours or a foreign one) owns the database file: opening it
+    /// twice would let the two diverge or block each other's writes.
+    #[error(
+        "the database {path} is already in use by {holder}; stop it first, or give this \
+         server another file with --dbpath"
+    )]
+    DatabaseInUse {
+        /// The database file.
+        path: PathBuf,
+        /// Who holds it, as far as the system tells ("process 1234 (aw-server …)").
+        holder: String,
+    },
+    /// The database file failed its integrity check (or is not a database at all). It
+    /// is never written to; the text says how to restore or salvage it.
+    #[error("the database {path} is damaged: {detail}")]
+    Damaged {
+        /// The database file.
+        path: PathBuf,
+        /// What the check found, and what the user can do about it.
+        detail: String,
+    },
+    /// The database file was deleted or replaced under the running server; writes are
+    /// refused so they do not vanish into an unlinked file.
+    #[error(
+        "the database file {path} was deleted or replaced while the server ran; writes \
+         are refused (the open data was saved to {rescued}); restart the server"
+    )]
+    FileReplaced {
+        /// The path the server opened.
+        path: PathBuf,
+        /// Where the still-open data was written out, or why it could not be.
+        rescued: String,
+    },
+    /// A file operation outside SQLite failed (lock file, backup folder, rename).
+    #[error("cannot {action}: {source}")]
+    Io {
+        /// What was being attempted, with the path.
+        action: String,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
     },
     /// The worker thread is gone or answered nonsense.
     #[error("Datastore worker unavailable: {detail}")]

@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
+use crate::maintenance::BackupSchedule;
 use crate::protocol::{Command, Reply};
+use crate::status::DatastoreStatus;
 use crate::worker;
 
 /// Where the database lives.
@@ -32,6 +34,19 @@ pub struct DatastoreConfig {
     pub storage: Storage,
     /// Path of a Python aw-server database to import from when the file is new.
     pub legacy_import: Option<PathBuf>,
+    /// Automatic backups of a file database, if wanted.
+    pub backup: Option<BackupSchedule>,
+}
+
+impl DatastoreConfig {
+    /// A file database with no legacy import and no automatic backups.
+    pub fn file(path: &Path) -> DatastoreConfig {
+        DatastoreConfig {
+            storage: Storage::File(path.to_path_buf()),
+            legacy_import: None,
+            backup: None,
+        }
+    }
 }
 
 /// A handle to the datastore worker. Clone it freely; all clones talk to one worker.
@@ -77,10 +92,7 @@ impl Datastore {
 
     /// Opens a database file, without legacy import.
     pub fn open_file(path: &Path) -> Result<Datastore> {
-        Datastore::open(DatastoreConfig {
-            storage: Storage::File(path.to_path_buf()),
-            legacy_import: None,
-        })
+        Datastore::open(DatastoreConfig::file(path))
     }
 
     /// Opens a fresh in-memory database.
@@ -88,6 +100,7 @@ impl Datastore {
         Datastore::open(DatastoreConfig {
             storage: Storage::Memory,
             legacy_import: None,
+            backup: None,
         })
     }
 
@@ -215,6 +228,14 @@ impl Datastore {
     /// Commits everything pending now.
     pub fn force_commit(&self) -> Result<()> {
         self.request_unit(Command::ForceCommit)
+    }
+
+    /// The file's size, the integrity check at open and the state of the backups.
+    pub fn status(&self) -> Result<DatastoreStatus> {
+        match self.request(Command::Status)? {
+            Reply::Status(status) => Ok(*status),
+            other => Err(unexpected(other)),
+        }
     }
 
     /// Limits the database file to `pages` pages (SQLite `max_page_count`), so that

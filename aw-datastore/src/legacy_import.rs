@@ -123,6 +123,7 @@ mod tests {
         let config = crate::DatastoreConfig {
             storage: crate::Storage::File(dir.path().join("sqlite.db")),
             legacy_import: Some(legacy),
+            backup: None,
         };
         for _ in 0..2 {
             let datastore = crate::Datastore::open(config.clone()).unwrap();

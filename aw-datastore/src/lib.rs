@@ -4,7 +4,9 @@
 //! What lives here: the schema and its migrations (`schema`), SQL grouped by table
 //! (`buckets`, `events`, `key_value`), the heartbeat merge rule (`heartbeat`),
 //! imports (`import`, `legacy_import`), the worker and its commit policy (`worker`),
-//! and the handle (`handle`). What must stay true: only this crate imports
+//! opening a file safely (`open`, `owner`, `integrity`), housekeeping between
+//! requests (`maintenance`), backups and restore (`backup`), recovery of a damaged
+//! file (`salvage`), and the handle (`handle`). What must stay true: only this crate imports
 //! `rusqlite`; there is no mutex; nothing on a request path panics; a request is
 //! answered "ok" only once its write is committed (heartbeats: within 500 ms after).
 //!
@@ -20,23 +22,32 @@
 //! assert!(datastore.get_events("b", EventQuery::default()).unwrap().is_empty());
 //! ```
 
+pub mod backup;
 mod buckets;
 mod error;
 mod events;
 mod handle;
 pub mod heartbeat;
 mod import;
+pub mod integrity;
 mod key_value;
 mod legacy_import;
+mod maintenance;
+mod open;
+mod owner;
 mod protocol;
 mod reader;
+pub mod salvage;
 mod schema;
 mod state;
+mod status;
 mod worker;
 
 pub use error::{DatastoreError, Result, WorkerFailure};
 pub use handle::{
     is_small_read, Datastore, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };
+pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
 pub use schema::SCHEMA_VERSION;
+pub use status::{BackupFailure, BackupInfo, BackupStatus, DatastoreStatus, IntegrityReport};
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 
 use crate::error::DatastoreError;
 use crate::handle::EventQuery;
+use crate::status::DatastoreStatus;
 
 /// A request to the worker (private protocol; callers use `Datastore`).
 #[derive(Debug)]
@@ -29,6 +30,7 @@ pub enum Command {
     SetKeyValue(String, serde_json::Value),
     DeleteKeyValue(String),
     ForceCommit,
+    Status,
     SetMaxPageCount(u64),
     Close,
 }
@@ -43,6 +45,7 @@ pub enum Reply {
     Count(u64),
     Value(serde_json::Value),
     KeyValues(BTreeMap<String, serde_json::Value>),
+    Status(Box<DatastoreStatus>),
     Done,
     Failed(DatastoreError),
 }
@@ -58,6 +61,8 @@ pub enum Kind {
     Heartbeat,
     /// Commit now, then answer.
     Commit,
+    /// The worker's own report; touches no transaction.
+    Status,
 }
 
 pub fn kind_of(command: &Command) -> Kind {
@@ -74,6 +79,7 @@ pub fn kind_of(command: &Command) -> Kind {
         Command::InsertEvents(_, events) if events.is_empty() => Kind::Read,
         Command::Heartbeat(..) => Kind::Heartbeat,
         Command::ForceCommit | Command::Close => Kind::Commit,
+        Command::Status => Kind::Status,
         _ => Kind::Durable,
     }
 }

@@ -8,9 +8,9 @@
 
 use std::path::Path;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{unbounded, Sender};
+use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, Sender};
 use rusqlite::{Connection, OpenFlags};
 
 use aw_models::Event;
@@ -99,6 +99,8 @@ impl ReadJob {
 /// The sending side of the reader pool; the threads stop when it is dropped.
 pub struct ReaderPool {
     sender: Sender<(ReadJob, Sender<Reply>)>,
+    /// Disconnects once every reader thread has ended (each holds a sender).
+    stopped: Receiver<()>,
 }
 
 impl ReaderPool {
@@ -106,9 +108,11 @@ impl ReaderPool {
     /// with its schema (the writer opens it first).
     pub fn open(path: &Path) -> Result<ReaderPool> {
         let (sender, receiver) = unbounded::<(ReadJob, Sender<Reply>)>();
+        let (alive, stopped) = unbounded::<()>();
         for idx in 0..READERS {
             let conn = open_reader(path)?;
             let receiver = receiver.clone();
+            let alive = alive.clone();
             let spawned = thread::Builder::new()
                 .name(format!("aw-datastore-reader-{idx}"))
                 .spawn(move || {
@@ -116,12 +120,33 @@ impl ReaderPool {
                         let answer = job.run(&conn).unwrap_or_else(Reply::Failed);
                         let _ = reply.send(answer);
                     }
+                    // The connection closes before the pool hears that this thread ended.
+                    drop(conn);
+                    drop(alive);
                 });
             if let Err(err) = spawned {
                 log::warn!("could not start a reader thread ({err}); reads stay on the writer");
             }
         }
-        Ok(ReaderPool { sender })
+        Ok(ReaderPool { sender, stopped })
+    }
+
+    /// Stops the readers and waits up to `wait` for their connections to close (a
+    /// reader still streaming an export to a slow consumer may take longer).
+    pub fn close(self, wait: Duration) {
+        let ReaderPool { sender, stopped } = self;
+        drop(sender);
+        let deadline = Instant::now() + wait;
+        loop {
+            match stopped.recv_deadline(deadline) {
+                Ok(()) => continue,
+                Err(RecvTimeoutError::Disconnected) => return,
+                Err(RecvTimeoutError::Timeout) => {
+                    log::warn!("reader threads still busy at shutdown");
+                    return;
+                }
+            }
+        }
     }
 
     /// Hands a read to a reader thread; gives it back if none is running.

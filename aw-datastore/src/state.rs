@@ -296,7 +296,8 @@ impl State {
                         .pragma_update_and_check(None, "max_page_count", pages, |row| row.get(0))?;
                 Reply::Count(u64::try_from(limit).unwrap_or(0))
             }
-            Command::ForceCommit | Command::Close => Reply::Done,
+            // Status is answered by the worker itself (it owns the housekeeping state).
+            Command::ForceCommit | Command::Close | Command::Status => Reply::Done,
             // Streams are started by `start_stream` before dispatch; never reached.
             Command::StreamEvents(..) => Reply::Done,
         })

@@ -18,20 +18,21 @@
 //! requester that went away must not panic the worker; `mpsc_requests` 0.3 offers
 //! none of the three.
 
-use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
-use rusqlite::Connection;
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::handle::{is_small_read, DatastoreConfig, Storage};
+use crate::maintenance::{self, Maintenance};
+use crate::open::{open, open_readers, Opened};
+use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::{is_default_range, State};
-use crate::{buckets, legacy_import, schema};
+use crate::status::{DatastoreStatus, IntegrityReport};
 
 /// Longest time a heartbeat stays uncommitted.
 pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
@@ -39,6 +40,8 @@ pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
 pub const DURABLE_BATCH_WINDOW: Duration = Duration::from_millis(20);
 /// Events (or heartbeats) after which a batch is committed regardless of time.
 pub const MAX_BATCH: usize = 5000;
+/// Longest wait at shutdown for reader threads to finish and let go of the `-wal`.
+const READER_CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// Opens the database on a new thread and returns the sender to it once it is ready.
 pub fn spawn(config: DatastoreConfig) -> Result<Sender<Envelope>> {
@@ -47,10 +50,14 @@ pub fn spawn(config: DatastoreConfig) -> Result<Sender<Envelope>> {
     thread::Builder::new()
         .name("aw-datastore".to_string())
         .spawn(move || match open(&config) {
-            Ok(state) => {
+            Ok(opened) => {
                 let readers = open_readers(&config);
+                let maintenance = match &config.storage {
+                    Storage::File(path) => Some(Maintenance::new(path, config.backup.clone())),
+                    Storage::Memory => None,
+                };
                 let _ = ready_sender.send(Ok(()));
-                Worker::new(state, readers).run(&receiver);
+                Worker::new(opened, readers, maintenance).run(&receiver);
             }
             Err(err) => {
                 let _ = ready_sender.send(Err(err));
@@ -68,50 +75,14 @@ pub fn spawn(config: DatastoreConfig) -> Result<Sender<Envelope>> {
     }
 }
 
-/// Opens, configures and migrates the database, loads the caches and runs the
-/// legacy import on a new file.
-fn open(config: &DatastoreConfig) -> Result<State> {
-    let mut conn = match &config.storage {
-        Storage::File(path) => Connection::open(path)?,
-        Storage::Memory => Connection::open_in_memory()?,
-    };
-    let journal: String =
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))?;
-    if matches!(config.storage, Storage::File(_)) && !journal.eq_ignore_ascii_case("wal") {
-        log::warn!("journal_mode is {journal}, not WAL");
-    }
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    conn.set_prepared_statement_cache_capacity(64);
-    let found_version = schema::migrate(&mut conn)?;
-    let buckets = buckets::load(&conn)?;
-    let mut state = State {
-        conn,
-        buckets,
-        last_events: HashMap::new(),
-    };
-    if let (0, Some(path)) = (found_version, &config.legacy_import) {
-        let tx = state.conn.unchecked_transaction()?;
-        let imported = legacy_import::import_legacy(&tx, &state.buckets, path)?;
-        tx.commit()?;
-        state.apply_imported(imported);
-    }
-    Ok(state)
-}
-
-/// Reader connections for a file database; none for memory (or if they fail to open).
-fn open_readers(config: &DatastoreConfig) -> Option<ReaderPool> {
-    let Storage::File(path) = &config.storage else {
-        return None;
-    };
-    ReaderPool::open(path)
-        .map_err(|err| log::warn!("reader connections unavailable, the writer reads: {err}"))
-        .ok()
-}
-
 struct Worker {
     state: State,
+    /// Ownership of the file; released only after the connections are closed.
+    owner: Option<OwnerLock>,
+    /// The check at open.
+    integrity: Option<IntegrityReport>,
+    /// WAL size, file watch and backups (file databases only).
+    maintenance: Option<Maintenance>,
     /// Where range reads go, if the database can be shared.
     readers: Option<ReaderPool>,
     /// When the open transaction began, if one is open.
@@ -124,9 +95,16 @@ struct Worker {
 }
 
 impl Worker {
-    fn new(state: State, readers: Option<ReaderPool>) -> Worker {
+    fn new(
+        opened: Opened,
+        readers: Option<ReaderPool>,
+        maintenance: Option<Maintenance>,
+    ) -> Worker {
         Worker {
-            state,
+            state: opened.state,
+            owner: opened.owner,
+            integrity: opened.integrity,
+            maintenance,
             readers,
             tx_started: None,
             held: Vec::new(),
@@ -143,34 +121,106 @@ impl Worker {
             };
             match next {
                 Ok((Command::Close, reply)) => {
-                    let result = self.commit();
+                    let result = self.shut_down();
                     let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
-                    break;
+                    return;
                 }
                 Ok((command, reply)) => self.handle_guarded(command, reply),
                 Err(RecvTimeoutError::Timeout) => {
                     let _ = self.commit();
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    let _ = self.commit();
-                    break;
+                    let _ = self.shut_down();
+                    return;
                 }
             }
             if self.commit_due(receiver) {
                 let _ = self.commit();
             }
+            if receiver.is_empty() {
+                self.housekeeping();
+            }
         }
+    }
+
+    /// Commits, closes the readers, folds the `-wal` file back into the database and
+    /// closes it, then releases the file: a cleanly stopped database is one file.
+    fn shut_down(mut self) -> Result<()> {
+        let committed = self.commit();
+        if let Some(readers) = self.readers.take() {
+            readers.close(READER_CLOSE_WAIT);
+        }
+        if self.maintenance.is_some() {
+            match maintenance::checkpoint_truncate(&self.state.conn, READER_CLOSE_WAIT) {
+                Ok(true) => {}
+                Ok(false) => log::warn!("the -wal file could not be folded in: still in use"),
+                Err(err) => log::warn!("final checkpoint failed: {err}"),
+            }
+        }
+        let Worker { state, owner, .. } = self;
+        if let Err((_, err)) = state.conn.close() {
+            log::warn!("closing the database failed: {err}");
+        }
+        drop(owner);
         log::info!("datastore worker stopped");
+        committed
+    }
+
+    /// Between requests: file watch, backups, `-wal` size.
+    fn housekeeping(&mut self) {
+        let Some(maintenance) = &self.maintenance else {
+            return;
+        };
+        if Instant::now() < maintenance.deadline() {
+            return;
+        }
+        // A backup copies what is committed: everything answered must be in it.
+        if self.commit().is_ok() {
+            if let Some(maintenance) = &mut self.maintenance {
+                maintenance.tick(&self.state.conn);
+            }
+        }
+    }
+
+    fn status(&mut self) -> Result<DatastoreStatus> {
+        let bucket_count = u64::try_from(self.state.buckets.len()).unwrap_or(u64::MAX);
+        let event_count: i64 =
+            self.state
+                .conn
+                .query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+        let path = self.maintenance.as_ref().map(|m| m.path().to_path_buf());
+        let size_bytes = path.as_ref().map_or(0, |path| {
+            let wal = format!("{}-wal", path.display());
+            [path.as_os_str().to_os_string(), wal.into()]
+                .iter()
+                .filter_map(|file| std::fs::metadata(file).ok())
+                .map(|meta| meta.len())
+                .sum()
+        });
+        let (backup, file_problem) = match &mut self.maintenance {
+            Some(maintenance) => (maintenance.backup_status(), maintenance.problem_text()),
+            None => (crate::status::BackupStatus::default(), None),
+        };
+        Ok(DatastoreStatus {
+            path,
+            size_bytes,
+            event_count: u64::try_from(event_count).unwrap_or(0),
+            bucket_count,
+            integrity: self.integrity.clone(),
+            backup,
+            file_problem,
+        })
     }
 
     /// When the worker must wake up to commit even if no request arrives.
     fn next_deadline(&self) -> Option<Instant> {
         let heartbeat_deadline = self.tx_started.map(|t| t + HEARTBEAT_COMMIT_WINDOW);
         let durable_deadline = self.held_since.map(|t| t + DURABLE_BATCH_WINDOW);
-        match (heartbeat_deadline, durable_deadline) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let housekeeping = self.maintenance.as_ref().map(Maintenance::deadline);
+        [heartbeat_deadline, durable_deadline, housekeeping]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     fn commit_due(&self, receiver: &Receiver<Envelope>) -> bool {
@@ -209,6 +259,17 @@ impl Worker {
                 let result = self.commit();
                 let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
             }
+            Kind::Status => {
+                let answer = self
+                    .status()
+                    .map_or_else(Reply::Failed, |status| Reply::Status(Box::new(status)));
+                let _ = reply.send(answer);
+            }
+            _ if self.write_refusal().is_some() => {
+                if let Some(err) = self.write_refusal() {
+                    let _ = reply.send(Reply::Failed(err));
+                }
+            }
             kind => {
                 let weight = weight_of(&command);
                 match self.execute_in_savepoint(command) {
@@ -227,6 +288,13 @@ impl Worker {
                 }
             }
         }
+    }
+
+    /// Why writes are refused right now (the file is gone from its path), if they are.
+    fn write_refusal(&self) -> Option<DatastoreError> {
+        self.maintenance
+            .as_ref()
+            .and_then(Maintenance::write_refusal)
     }
 
     /// The reader-pool form of a range read or count, if the command is one.
@@ -340,6 +408,9 @@ impl Worker {
                 self.pending = 0;
                 for (reply, answer) in self.held.drain(..) {
                     let _ = reply.send(answer);
+                }
+                if let Some(maintenance) = &mut self.maintenance {
+                    maintenance.after_commit(&self.state.conn);
                 }
                 Ok(())
             }

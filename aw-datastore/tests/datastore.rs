@@ -22,6 +22,7 @@ fn story_on_file_and_memory() {
         let datastore = Datastore::open(DatastoreConfig {
             storage,
             legacy_import: None,
+            backup: None,
         })
         .unwrap();
         datastore.create_bucket(bucket("b")).unwrap();
@@ -520,6 +521,7 @@ fn event_streams_cover_the_whole_bucket() {
         let datastore = Datastore::open(DatastoreConfig {
             storage,
             legacy_import: None,
+            backup: None,
         })
         .unwrap();
         datastore.create_bucket(bucket("b")).unwrap();

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use crate::backup_config::BackupConfig;
 use crate::cli::Cli;
 use crate::dirs::Dirs;
 use crate::error::StartupError;
@@ -41,6 +42,8 @@ pub struct Config {
     pub custom_static: BTreeMap<String, PathBuf>,
     /// Request body size limits in bytes (`[limits]` table); larger bodies get 413.
     pub limits: BodyLimits,
+    /// Automatic backups of the database (`[backup]` table).
+    pub backup: BackupConfig,
 
     /// Testing mode (`--testing`, always on in debug builds as upstream); not settable in the file.
     #[serde(skip)]
@@ -103,6 +106,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             custom_static: BTreeMap::new(),
             limits: BodyLimits::default(),
+            backup: BackupConfig::default(),
             testing: false,
             verbose: false,
             dbpath: None,
@@ -229,6 +233,7 @@ pub fn default_config_text(testing: bool) -> String {
     } else {
         DEFAULT_PORT
     };
+    let backup = crate::backup_config::DEFAULT_TEXT;
     format!(
         "### DEFAULT SETTINGS ###\n\
          # Address to listen on (an IP address; 0.0.0.0 listens everywhere).\n\
@@ -251,7 +256,8 @@ pub fn default_config_text(testing: bool) -> String {
          #[limits]\n\
          # Largest accepted request bodies, in bytes (larger ones get 413).\n\
          #json = 268435456\n\
-         #import = 1000000000\n"
+         #import = 1000000000\n\
+         {backup}"
     )
 }
 

@@ -189,7 +189,14 @@ impl From<DatastoreError> for ApiError {
             DatastoreError::NoSuchKey { .. } => ApiError::NotFound { message },
             // Upstream crashed its worker on these (API.md §9); we answer 400.
             DatastoreError::InvalidInput { .. } => ApiError::InvalidInput { message },
-            DatastoreError::StorageUnavailable { .. } => ApiError::Unavailable { message },
+            DatastoreError::StorageUnavailable { .. }
+            | DatastoreError::FileReplaced { .. }
+            | DatastoreError::Damaged { .. }
+            | DatastoreError::DatabaseInUse { .. } => ApiError::Unavailable { message },
+            DatastoreError::Io { .. } => ApiError::Internal {
+                message,
+                detail: String::new(),
+            },
             DatastoreError::WorkerGone { .. } => ApiError::Internal {
                 message,
                 detail: String::new(),
@@ -304,6 +311,20 @@ pub enum StartupError {
     /// The database could not be opened.
     #[error("cannot open the database: {0}")]
     Datastore(#[from] DatastoreError),
+    /// The database failed its integrity check; it was not written to.
+    #[error("{message}")]
+    Damaged {
+        /// What is wrong, the newest backup and the commands to restore or salvage.
+        message: String,
+    },
+    /// A maintenance command (`backup`, `restore`, `salvage`, `check`) failed.
+    #[error("{command}: {source}")]
+    Maintenance {
+        /// The command.
+        command: &'static str,
+        /// Why.
+        source: DatastoreError,
+    },
     /// The HTTP server could not be configured or started (e.g. the port is in use).
     #[error("cannot start the HTTP server: {detail}")]
     Launch {

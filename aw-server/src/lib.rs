@@ -4,7 +4,9 @@
 //! (the only place the HTTP server is assembled) and [`testkit::spawn_test_server`]
 //! (a real server on an ephemeral port for integration tests of every crate).
 
+pub mod backup_config;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod dirs;
 pub mod endpoints;

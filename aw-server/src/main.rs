@@ -3,8 +3,9 @@
 
 use std::process::ExitCode;
 
-use aw_datastore::{Datastore, DatastoreConfig, Storage};
+use aw_datastore::{Datastore, DatastoreConfig, DatastoreError, Storage};
 use aw_server::cli::Cli;
+use aw_server::commands;
 use aw_server::config::Config;
 use aw_server::dirs::{load_or_create_device_id, Dirs};
 use aw_server::endpoints::build_rocket;
@@ -37,6 +38,9 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
     let log_file = setup_logger(&dirs.log_dir, testing, cli.verbose)?;
     log::info!("Logging to {}", log_file.display());
     let mut config = Config::load(cli, &dirs)?;
+    if let Some(command) = &cli.command {
+        return commands::run(command, &config.db_path(&dirs));
+    }
     if config.device_id.is_none() {
         let device_id =
             load_or_create_device_id(&dirs.data_dir).map_err(|source| StartupError::Io {
@@ -57,9 +61,24 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
     }
     let legacy_import = config.legacy_import_path(&dirs);
     log::info!("Using database {}", db_path.display());
+    let backup = config
+        .backup
+        .schedule(&db_path)
+        .map_err(|reason| StartupError::InvalidFlag {
+            flag: "[backup] interval".to_string(),
+            value: config.backup.interval.clone(),
+            reason,
+        })?;
     let datastore = Datastore::open(DatastoreConfig {
-        storage: Storage::File(db_path),
+        storage: Storage::File(db_path.clone()),
         legacy_import,
+        backup,
+    })
+    .map_err(|err| match err {
+        DatastoreError::Damaged { detail, .. } => StartupError::Damaged {
+            message: commands::damaged_advice(&db_path, &detail, &config.backup),
+        },
+        other => StartupError::Datastore(other),
     })?;
     let rocket = build_rocket(&config, datastore)?;
     log::info!(

@@ -68,7 +68,7 @@ impl Drop for TestServer {
 }
 
 /// The config every test server starts from: `127.0.0.1`, port 0, testing mode, a
-/// fixed device id, no legacy import. Change fields (CORS, API key…) and pass it to
+/// fixed device id, no legacy import, no automatic backups. Change fields (CORS, API key…) and pass it to
 /// [`spawn_test_server_with`].
 pub fn test_config() -> Config {
     Config {
@@ -77,6 +77,10 @@ pub fn test_config() -> Config {
         testing: true,
         device_id: Some(TEST_DEVICE_ID.to_string()),
         legacy_import: false,
+        backup: crate::config::BackupConfig {
+            enabled: false,
+            ..crate::config::BackupConfig::default()
+        },
         ..Config::default()
     }
 }
@@ -117,9 +121,18 @@ pub fn try_spawn_test_server(
     })?;
     let db_path = data_dir.join("sqlite-testing.db");
     config.dbpath = Some(db_path.clone());
+    let backup = config
+        .backup
+        .schedule(&db_path)
+        .map_err(|reason| StartupError::InvalidFlag {
+            flag: "[backup] interval".to_string(),
+            value: config.backup.interval.clone(),
+            reason,
+        })?;
     let datastore = Datastore::open(DatastoreConfig {
         storage: Storage::File(db_path.clone()),
         legacy_import: None,
+        backup,
     })?;
     let rocket = build_rocket(&config, datastore.clone())?;
     let mut rocket_config: rocket::Config =

@@ -22,6 +22,7 @@ mod method_override;
 mod query;
 mod refusal;
 mod settings;
+mod status;
 mod webui;
 
 use std::path::PathBuf;
@@ -74,6 +75,7 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/api/0", import::routes())
         .mount("/api/0", query::routes())
         .mount("/api/0", settings::routes())
+        .mount("/api/0", status::routes())
         .mount("/", webui::routes())
         .mount("/", cors::routes())
         .mount("/", refusal::routes());
