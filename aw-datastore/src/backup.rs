@@ -98,7 +98,8 @@ fn write_copy(db: &Path, partial: &Path) -> Result<()> {
         let backup = Backup::new(&source, &mut dest)?;
         let mut attempts = 0;
         loop {
-            match backup.step(-1)? {
+            let step = backup.step(-1).map_err(|err| write_error(err, partial))?;
+            match step {
                 StepResult::Done => break,
                 StepResult::More | StepResult::Busy | StepResult::Locked if attempts < 100 => {
                     attempts += 1;
@@ -132,6 +133,20 @@ fn write_copy(db: &Path, partial: &Path) -> Result<()> {
             action: format!("sync {}", partial.display()),
             source,
         })
+}
+
+/// SQLite reports a full destination disk through the backup handle; say it plainly.
+fn write_error(err: rusqlite::Error, partial: &Path) -> DatastoreError {
+    let folder = partial.parent().unwrap_or(partial).display();
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DiskFull) => DatastoreError::StorageUnavailable {
+            detail: format!("the disk holding {folder} is full"),
+        },
+        Some(code) => DatastoreError::StorageUnavailable {
+            detail: format!("writing the backup into {folder} failed: {code:?}"),
+        },
+        None => DatastoreError::from(err),
+    }
 }
 
 /// The verified backups of `db`'s file name in `dir`, newest first.

@@ -304,8 +304,7 @@ impl Maintenance {
 
 fn write_out(conn: &Connection, target: &Path) -> Result<()> {
     let mut dest = Connection::open(target)?;
-    let result = Backup::new(conn, &mut dest)
-        .and_then(|backup| backup.run_to_completion(-1, Duration::ZERO, None));
+    let result = Backup::new(conn, &mut dest).and_then(|backup| backup.step(-1));
     if let Err(err) = result {
         drop(dest);
         let _ = std::fs::remove_file(target);

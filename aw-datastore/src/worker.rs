@@ -177,7 +177,11 @@ impl Worker {
         // A backup copies what is committed: everything answered must be in it.
         if self.commit().is_ok() {
             if let Some(maintenance) = &mut self.maintenance {
-                maintenance.tick(&self.state.conn);
+                let conn = &self.state.conn;
+                // A bug in housekeeping must not take the worker down with it.
+                if catch_unwind(AssertUnwindSafe(|| maintenance.tick(conn))).is_err() {
+                    log::error!("datastore housekeeping panicked; it is retried later");
+                }
             }
         }
     }
