@@ -1,36 +1,13 @@
 //! The `aw-server` binary: start-up errors exit non-zero with a clear message, and
 //! SIGTERM shuts down gracefully with every acknowledged write on disk.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use aw_datastore::Datastore;
-
-fn command(home: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_aw-server"));
-    command
-        .env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env_remove("LOG_LEVEL");
-    command
-}
-
-/// Waits up to 20 s for the process to exit; `None` if it is still running.
-fn wait_for_exit(child: &mut Child) -> std::io::Result<Option<std::process::ExitStatus>> {
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(20) {
-        if let Some(status) = child.try_wait()? {
-            return Ok(Some(status));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    child.kill()?;
-    Ok(None)
-}
+use common::{server_command as command, wait_for_exit};
 
 #[test]
 fn bad_settings_exit_with_a_message() {
@@ -123,6 +100,12 @@ fn sigterm_shuts_down_gracefully_and_keeps_writes() {
     assert!(killed.success());
     let status = wait_for_exit(&mut child).unwrap();
     assert!(status.is_some_and(|status| status.success()), "{status:?}");
+    // A cleanly stopped database is one complete file: a user copying the file the
+    // log names copies everything.
+    for suffix in ["-wal", "-shm"] {
+        let side = format!("{}{suffix}", db_path.display());
+        assert!(!std::path::Path::new(&side).exists(), "{side} left behind");
+    }
 
     let datastore = Datastore::open_file(&db_path).unwrap();
     assert_eq!(

@@ -130,3 +130,67 @@ pub fn raw_request(addr: SocketAddr, request: &str) -> RawResponse {
         body: body.to_string(),
     }
 }
+
+/// The `aw-server` binary with its home, config, data and cache folders under `home`.
+pub fn server_command(home: &std::path::Path) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_aw-server"));
+    command
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("LOG_LEVEL");
+    command
+}
+
+/// Waits up to 20 s for the process to exit; kills it and answers `None` if it is
+/// still running then.
+pub fn wait_for_exit(
+    child: &mut std::process::Child,
+) -> std::io::Result<Option<std::process::ExitStatus>> {
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill()?;
+    Ok(None)
+}
+
+/// A server process and the URL it logged.
+pub struct ServerProcess {
+    pub child: std::process::Child,
+    pub url: String,
+}
+
+/// Starts the binary with `args` (add `--port 0`) and waits for its "listening" log
+/// line; its stderr is drained afterwards. `Err` with everything it printed if it
+/// exited instead.
+pub fn spawn_server_process(
+    home: &std::path::Path,
+    args: &[&str],
+) -> Result<ServerProcess, String> {
+    use std::io::BufRead;
+    let mut child = server_command(home)
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    while stderr.read_line(&mut line).unwrap_or(0) > 0 {
+        if let Some(rest) = line.split("aw-server listening on ").nth(1) {
+            let url = rest.trim().to_string();
+            std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+            return Ok(ServerProcess { child, url });
+        }
+        seen.push_str(&line);
+        line.clear();
+    }
+    let _ = child.wait();
+    Err(seen)
+}
