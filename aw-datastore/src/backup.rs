@@ -86,12 +86,7 @@ pub fn copy_verified(db: &Path, target: &Path) -> Result<()> {
 
 fn write_copy(db: &Path, partial: &Path) -> Result<()> {
     remove_with_journals(partial);
-    // Read-write flags without CREATE: a read-only connection cannot open a WAL file
-    // whose `-shm` does not exist yet. Nothing is written through it.
-    let source = Connection::open_with_flags(
-        db,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
+    let source = integrity::open_existing(db)?;
     source.busy_timeout(Duration::from_secs(5))?;
     let mut dest = Connection::open(partial)?;
     {

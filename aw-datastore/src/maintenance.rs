@@ -19,7 +19,9 @@ use rusqlite::Connection;
 
 use crate::backup::{self, Retention};
 use crate::error::{DatastoreError, Result};
-use crate::status::{BackupFailure, BackupInfo, BackupStatus};
+use crate::integrity;
+use crate::open::IntegrityAtOpen;
+use crate::status::{BackupFailure, BackupInfo, BackupStatus, IntegrityReport};
 
 /// How often the path of the open file is compared with the file itself.
 pub const FILE_WATCH_INTERVAL: Duration = Duration::from_secs(20);
@@ -55,12 +57,32 @@ pub struct Maintenance {
     next_poll: Instant,
     last_backup: Option<BackupInfo>,
     last_failure: Option<BackupFailure>,
+    integrity: IntegrityReport,
+    /// What to do about damage, once found (shown in the status).
+    advice: Option<String>,
+    /// The deferred integrity check, while it runs, and when it started.
+    check: Option<(Receiver<Result<Vec<String>>>, Instant)>,
 }
 
 impl Maintenance {
     /// Starts watching `path`; the first backup is due one interval after the newest
     /// one already in the folder (at once if that is past).
-    pub fn new(path: &Path, schedule: Option<BackupSchedule>) -> Maintenance {
+    pub fn new(
+        path: &Path,
+        schedule: Option<BackupSchedule>,
+        integrity: Option<IntegrityAtOpen>,
+    ) -> Maintenance {
+        let (integrity, check) = match integrity {
+            Some(IntegrityAtOpen::Checked(report)) => (report, None),
+            _ => (
+                IntegrityReport {
+                    result: "running".to_string(),
+                    checked_at: Utc::now(),
+                    duration_ms: 0,
+                },
+                start_check(path),
+            ),
+        };
         let last_backup = schedule
             .as_ref()
             .and_then(|schedule| backup::list(&schedule.dir, path).into_iter().next());
@@ -87,11 +109,17 @@ impl Maintenance {
             next_poll: Instant::now(),
             last_backup,
             last_failure: None,
+            integrity,
+            advice: None,
+            check,
         }
     }
 
     /// When the worker must wake up for housekeeping.
     pub fn deadline(&self) -> Instant {
+        if self.check.is_some() {
+            return self.next_watch.min(self.next_poll);
+        }
         match (self.next_backup, self.running.is_some()) {
             (_, true) => self.next_watch.min(self.next_poll),
             (Some(backup), false) => backup.min(self.next_watch),
@@ -111,6 +139,10 @@ impl Maintenance {
                 path: path.clone(),
                 rescued: rescued.clone(),
             },
+            DatastoreError::Damaged { path, detail } => DatastoreError::Damaged {
+                path: path.clone(),
+                detail: detail.clone(),
+            },
             other => DatastoreError::StorageUnavailable {
                 detail: other.to_string(),
             },
@@ -119,19 +151,23 @@ impl Maintenance {
 
     /// A description of the file problem, for the status.
     pub fn problem_text(&self) -> Option<String> {
-        self.problem.as_ref().map(ToString::to_string)
+        self.advice
+            .clone()
+            .or_else(|| self.problem.as_ref().map(ToString::to_string))
     }
 
     /// Runs what is due. `commit` must be called by the caller first (a backup copies
     /// what is committed).
     pub fn tick(&mut self, conn: &Connection) {
+        self.collect_check();
         self.collect_backup();
         if Instant::now() >= self.next_watch {
             self.next_watch = Instant::now() + FILE_WATCH_INTERVAL;
             self.watch_file(conn);
         }
         let due = self.next_backup.is_some_and(|at| Instant::now() >= at);
-        if due && self.running.is_none() && self.problem.is_none() {
+        // A backup of a file whose check has not passed could carry the damage along.
+        if due && self.running.is_none() && self.problem.is_none() && self.check.is_none() {
             self.start_backup();
         }
     }
@@ -155,6 +191,82 @@ impl Maintenance {
             Ok(false) => log::debug!("-wal checkpoint postponed: readers are busy"),
             Err(err) => log::warn!("-wal checkpoint failed: {err}"),
         }
+    }
+
+    /// The integrity check's result so far.
+    pub fn integrity(&mut self) -> IntegrityReport {
+        self.collect_check();
+        self.integrity.clone()
+    }
+
+    /// A request met damage: refuse writes from now on (once).
+    pub fn mark_damaged(&mut self, detail: &str) {
+        if matches!(self.problem, Some(DatastoreError::Damaged { .. })) {
+            return;
+        }
+        self.set_damaged(detail);
+    }
+
+    fn set_damaged(&mut self, detail: &str) {
+        let backups = self
+            .schedule
+            .as_ref()
+            .map(|schedule| schedule.dir.as_path());
+        let advice = integrity::advice(&self.path, detail, backups);
+        log::error!("{advice}");
+        log::error!("writes are refused until the database is restored or salvaged");
+        self.advice = Some(advice);
+        self.problem = Some(DatastoreError::Damaged {
+            path: self.path.clone(),
+            detail: format!("{detail}; writes are refused (see the log or GET /api/0/status)"),
+        });
+    }
+
+    fn collect_check(&mut self) {
+        let Some((receiver, started)) = &self.check else {
+            return;
+        };
+        let started = *started;
+        let outcome = match receiver.try_recv() {
+            Err(TryRecvError::Empty) => {
+                self.next_poll = Instant::now() + BACKUP_POLL;
+                return;
+            }
+            Ok(outcome) => outcome,
+            Err(TryRecvError::Disconnected) => Err(DatastoreError::StorageUnavailable {
+                detail: "the integrity check stopped without an answer".to_string(),
+            }),
+        };
+        self.check = None;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let result = match outcome {
+            Ok(problems) if problems.is_empty() => {
+                log::info!(
+                    "integrity check of {} passed in {duration_ms} ms",
+                    self.path.display()
+                );
+                "ok".to_string()
+            }
+            Ok(problems) => {
+                let found = format!("quick_check found: {}", problems.join("; "));
+                self.set_damaged(&found);
+                found
+            }
+            Err(DatastoreError::Sqlite(err)) if integrity::is_damage(&err) => {
+                let found = format!("quick_check failed: {err}");
+                self.set_damaged(&found);
+                found
+            }
+            Err(err) => {
+                log::warn!("the integrity check could not run: {err}");
+                format!("not run: {err}")
+            }
+        };
+        self.integrity = IntegrityReport {
+            result,
+            checked_at: self.integrity.checked_at,
+            duration_ms,
+        };
     }
 
     /// The backup part of the status.
@@ -299,6 +411,24 @@ impl Maintenance {
         Err(last_error.unwrap_or_else(|| DatastoreError::InvalidInput {
             reason: "no folder to write to".to_string(),
         }))
+    }
+}
+
+/// Runs `quick_check` of `path` on a thread and connection of its own.
+fn start_check(path: &Path) -> Option<(Receiver<Result<Vec<String>>>, Instant)> {
+    let (sender, receiver) = bounded(1);
+    let path = path.to_path_buf();
+    let spawned = thread::Builder::new()
+        .name("aw-datastore-check".to_string())
+        .spawn(move || {
+            let _ = sender.send(integrity::quick_check_file(&path));
+        });
+    match spawned {
+        Ok(_) => Some((receiver, Instant::now())),
+        Err(err) => {
+            log::warn!("cannot start the integrity check: {err}");
+            None
+        }
     }
 }
 

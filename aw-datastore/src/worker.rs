@@ -32,7 +32,7 @@ use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::{is_default_range, State};
-use crate::status::{DatastoreStatus, IntegrityReport};
+use crate::status::DatastoreStatus;
 
 /// Longest time a heartbeat stays uncommitted.
 pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
@@ -50,10 +50,14 @@ pub fn spawn(config: DatastoreConfig) -> Result<Sender<Envelope>> {
     thread::Builder::new()
         .name("aw-datastore".to_string())
         .spawn(move || match open(&config) {
-            Ok(opened) => {
+            Ok(mut opened) => {
                 let readers = open_readers(&config);
                 let maintenance = match &config.storage {
-                    Storage::File(path) => Some(Maintenance::new(path, config.backup.clone())),
+                    Storage::File(path) => Some(Maintenance::new(
+                        path,
+                        config.backup.clone(),
+                        opened.integrity.take(),
+                    )),
                     Storage::Memory => None,
                 };
                 let _ = ready_sender.send(Ok(()));
@@ -79,8 +83,6 @@ struct Worker {
     state: State,
     /// Ownership of the file; released only after the connections are closed.
     owner: Option<OwnerLock>,
-    /// The check at open.
-    integrity: Option<IntegrityReport>,
     /// WAL size, file watch and backups (file databases only).
     maintenance: Option<Maintenance>,
     /// Where range reads go, if the database can be shared.
@@ -103,7 +105,6 @@ impl Worker {
         Worker {
             state: opened.state,
             owner: opened.owner,
-            integrity: opened.integrity,
             maintenance,
             readers,
             tx_started: None,
@@ -201,16 +202,21 @@ impl Worker {
                 .map(|meta| meta.len())
                 .sum()
         });
-        let (backup, file_problem) = match &mut self.maintenance {
-            Some(maintenance) => (maintenance.backup_status(), maintenance.problem_text()),
-            None => (crate::status::BackupStatus::default(), None),
+        let (integrity, backup, file_problem) = match &mut self.maintenance {
+            // The integrity check's outcome is collected first: it may set the problem.
+            Some(maintenance) => (
+                Some(maintenance.integrity()),
+                maintenance.backup_status(),
+                maintenance.problem_text(),
+            ),
+            None => (None, crate::status::BackupStatus::default(), None),
         };
         Ok(DatastoreStatus {
             path,
             size_bytes,
             event_count: u64::try_from(event_count).unwrap_or(0),
             bucket_count,
-            integrity: self.integrity.clone(),
+            integrity,
             backup,
             file_problem,
         })
@@ -287,9 +293,19 @@ impl Worker {
                         let _ = reply.send(answer);
                     }
                     Err(err) => {
+                        self.note_damage(&err);
                         let _ = reply.send(Reply::Failed(err));
                     }
                 }
+            }
+        }
+    }
+
+    /// SQLite found a damaged page while serving a write: no more writes go there.
+    fn note_damage(&mut self, err: &DatastoreError) {
+        if let (DatastoreError::Sqlite(sqlite), Some(maintenance)) = (err, &mut self.maintenance) {
+            if crate::integrity::is_damage(sqlite) {
+                maintenance.mark_damaged(&sqlite.to_string());
             }
         }
     }

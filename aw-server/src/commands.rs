@@ -5,7 +5,7 @@
 //! a one-line error; none of them writes to a database a server has open (`restore`
 //! takes the file's ownership lock first; `backup`, `salvage` and `check` only read).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aw_datastore::{backup, integrity, salvage, DatastoreError};
 use chrono::Utc;
@@ -78,32 +78,7 @@ pub fn run(command: &MaintenanceCommand, db: &Path) -> Result<(), StartupError> 
 /// The message for a database that failed its check at start: what is wrong, the
 /// newest verified backup, and the exact commands to restore it or to salvage.
 pub fn damaged_advice(db: &Path, detail: &str, backups: &BackupConfig) -> String {
-    let dir = backups.dir_for(db);
-    let salvaged = PathBuf::from(format!("{}.salvaged", db.display()));
-    let mut text = format!(
-        "the database {} is damaged and was not opened for writing: {detail}\n",
-        db.display()
-    );
-    match backup::list(&dir, db).first() {
-        Some(newest) => text.push_str(&format!(
-            "newest verified backup: {} (taken {}); restore it with:\n    \
-             aw-server --dbpath {} restore {}\n",
-            newest.path.display(),
-            newest.time.to_rfc3339(),
-            db.display(),
-            newest.path.display()
-        )),
-        None => text.push_str(&format!("no backup was found in {}\n", dir.display())),
-    }
-    text.push_str(&format!(
-        "or copy what is still readable into a new file, then restore that:\n    \
-         aw-server salvage {} -o {}\n    aw-server --dbpath {} restore {}",
-        db.display(),
-        salvaged.display(),
-        db.display(),
-        salvaged.display()
-    ));
-    text
+    integrity::advice(db, detail, Some(&backups.dir_for(db)))
 }
 
 fn require_file(db: &Path, command: &'static str) -> Result<(), StartupError> {

@@ -55,13 +55,20 @@ fn a_second_server_on_the_same_file_exits_with_who_holds_it() {
     first.child.wait().unwrap();
 }
 
-/// Overwrites four pages in the middle of the file with garbage.
+/// Overwrites the table page that holds event 10000 with garbage: damage that
+/// opening the file does not read (it reads the buckets and the index ends).
 fn damage(db: &Path) {
     use std::io::{Seek, SeekFrom, Write};
-    let pages = std::fs::metadata(db).unwrap().len() / 4096;
+    let bytes = std::fs::read(db).unwrap();
+    let needle = br#"{"n":10000}"#;
+    let at = bytes
+        .windows(needle.len())
+        .position(|window| window == needle)
+        .expect("event 10000 is in the file");
+    let page = at as u64 / 4096;
     let mut file = std::fs::OpenOptions::new().write(true).open(db).unwrap();
-    file.seek(SeekFrom::Start(pages / 2 * 4096)).unwrap();
-    file.write_all(&vec![0xa5; 4 * 4096]).unwrap();
+    file.seek(SeekFrom::Start(page * 4096)).unwrap();
+    file.write_all(&[0xa5; 4096]).unwrap();
 }
 
 fn fill(db: &Path, events: usize) {
@@ -80,6 +87,21 @@ fn fill(db: &Path, events: usize) {
         })
         .collect();
     datastore.insert_events("b", events).unwrap();
+}
+
+/// `GET /api/0/status` once the integrity check after the start has finished.
+fn wait_for_check(url: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let status: Value = reqwest::blocking::get(format!("{url}/api/0/status"))
+            .unwrap()
+            .json()
+            .unwrap();
+        if status["integrity"]["result"] != "running" || Instant::now() > deadline {
+            return status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 #[test]
@@ -113,14 +135,55 @@ fn backup_damage_refusal_salvage_and_restore_from_the_command_line() {
     damage(&db);
     let (code, _, err) = run(dir, &["--dbpath", db_arg, "check"]);
     assert_eq!(code, 1, "{err}");
-    let (code, _, err) = run(dir, &["--port", "0", "--dbpath", db_arg]);
-    assert_eq!(code, 1, "a damaged database is refused: {err}");
+    // Damage inside the events: the server starts (reads, and so exports, keep
+    // working), its check right after the start finds the damage, and from then on
+    // every write is refused with the advice in the status.
+    let mut server = spawn_server_process(dir, &["--port", "0", "--dbpath", db_arg]).unwrap();
+    let status = wait_for_check(&server.url);
+    assert!(
+        status["integrity"]["result"]
+            .as_str()
+            .unwrap()
+            .contains("quick_check"),
+        "{status}"
+    );
+    let problem = status["file_problem"].as_str().unwrap();
     for needle in [
         "is damaged",
         "sqlite-backup-20260101T000000Z.db",
         "restore",
         "salvage",
     ] {
+        assert!(problem.contains(needle), "{needle}: {problem}");
+    }
+    let client = reqwest::blocking::Client::new();
+    let write = client
+        .post(format!("{}/api/0/settings/x", server.url))
+        .json(&1)
+        .send()
+        .unwrap();
+    assert_eq!(write.status(), 503);
+    let body: Value = write.json().unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("damaged"),
+        "{body}"
+    );
+    let buckets = client
+        .get(format!("{}/api/0/buckets/", server.url))
+        .send()
+        .unwrap();
+    assert_eq!(buckets.status(), 200);
+    server.child.kill().unwrap();
+    server.child.wait().unwrap();
+
+    // An unreadable header: the server does not start, and says what to do.
+    let garbled = dir.join("garbled.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    bytes[..100].copy_from_slice(&[0x33; 100]);
+    std::fs::write(&garbled, bytes).unwrap();
+    let (code, _, err) = run(dir, &["--port", "0", "--dbpath", garbled.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    for needle in ["garbled.db is damaged", "aw-server salvage", "restore"] {
         assert!(err.contains(needle), "{needle}: {err}");
     }
     assert!(!err.contains("panicked"), "{err}");
@@ -138,18 +201,13 @@ fn backup_damage_refusal_salvage_and_restore_from_the_command_line() {
     );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("kept as"), "{out}");
-    let kept = std::fs::read_dir(dir)
+    let kept: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
-        .filter(|entry| {
-            entry
-                .as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .contains(".replaced-")
-        })
-        .count();
-    assert_eq!(kept, 1, "the damaged file is kept aside");
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".replaced-"))
+        .collect();
+    // The database, and its -wal and -shm beside it (the server was killed).
+    assert_eq!(kept.len(), 3, "the damaged file is kept aside: {kept:?}");
     let mut server = spawn_server_process(dir, &["--port", "0", "--dbpath", db_arg]).unwrap();
     let count: Value =
         reqwest::blocking::get(format!("{}/api/0/buckets/b/events/count", server.url))
