@@ -18,6 +18,8 @@
 //! requester that went away must not panic the worker; `mpsc_requests` 0.3 offers
 //! none of the three.
 
+mod lifecycle;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -26,13 +28,12 @@ use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::handle::{is_small_read, DatastoreConfig, Storage};
-use crate::maintenance::{self, Maintenance};
+use crate::maintenance::Maintenance;
 use crate::open::{open, open_readers, Opened};
 use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::{is_default_range, State};
-use crate::status::DatastoreStatus;
 
 /// Longest time a heartbeat stays uncommitted.
 pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
@@ -144,84 +145,6 @@ impl Worker {
         }
     }
 
-    /// Commits, closes the readers, folds the `-wal` file back into the database and
-    /// closes it, then releases the file: a cleanly stopped database is one file.
-    fn shut_down(mut self) -> Result<()> {
-        let committed = self.commit();
-        if let Some(readers) = self.readers.take() {
-            readers.close(READER_CLOSE_WAIT);
-        }
-        if self.maintenance.is_some() {
-            match maintenance::checkpoint_truncate(&self.state.conn, READER_CLOSE_WAIT) {
-                Ok(true) => {}
-                Ok(false) => log::warn!("the -wal file could not be folded in: still in use"),
-                Err(err) => log::warn!("final checkpoint failed: {err}"),
-            }
-        }
-        let Worker { state, owner, .. } = self;
-        if let Err((_, err)) = state.conn.close() {
-            log::warn!("closing the database failed: {err}");
-        }
-        drop(owner);
-        log::info!("datastore worker stopped");
-        committed
-    }
-
-    /// Between requests: file watch, backups, `-wal` size.
-    fn housekeeping(&mut self) {
-        let Some(maintenance) = &self.maintenance else {
-            return;
-        };
-        if Instant::now() < maintenance.deadline() {
-            return;
-        }
-        // A backup copies what is committed: everything answered must be in it.
-        if self.commit().is_ok() {
-            if let Some(maintenance) = &mut self.maintenance {
-                let conn = &self.state.conn;
-                // A bug in housekeeping must not take the worker down with it.
-                if catch_unwind(AssertUnwindSafe(|| maintenance.tick(conn))).is_err() {
-                    log::error!("datastore housekeeping panicked; it is retried later");
-                }
-            }
-        }
-    }
-
-    fn status(&mut self) -> Result<DatastoreStatus> {
-        let bucket_count = u64::try_from(self.state.buckets.len()).unwrap_or(u64::MAX);
-        let event_count: i64 =
-            self.state
-                .conn
-                .query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
-        let path = self.maintenance.as_ref().map(|m| m.path().to_path_buf());
-        let size_bytes = path.as_ref().map_or(0, |path| {
-            let wal = format!("{}-wal", path.display());
-            [path.as_os_str().to_os_string(), wal.into()]
-                .iter()
-                .filter_map(|file| std::fs::metadata(file).ok())
-                .map(|meta| meta.len())
-                .sum()
-        });
-        let (integrity, backup, file_problem) = match &mut self.maintenance {
-            // The integrity check's outcome is collected first: it may set the problem.
-            Some(maintenance) => (
-                Some(maintenance.integrity()),
-                maintenance.backup_status(),
-                maintenance.problem_text(),
-            ),
-            None => (None, crate::status::BackupStatus::default(), None),
-        };
-        Ok(DatastoreStatus {
-            path,
-            size_bytes,
-            event_count: u64::try_from(event_count).unwrap_or(0),
-            bucket_count,
-            integrity,
-            backup,
-            file_problem,
-        })
-    }
-
     /// When the worker must wake up to commit even if no request arrives.
     fn next_deadline(&self) -> Option<Instant> {
         let heartbeat_deadline = self.tx_started.map(|t| t + HEARTBEAT_COMMIT_WINDOW);
@@ -299,22 +222,6 @@ impl Worker {
                 }
             }
         }
-    }
-
-    /// SQLite found a damaged page while serving a write: no more writes go there.
-    fn note_damage(&mut self, err: &DatastoreError) {
-        if let (DatastoreError::Sqlite(sqlite), Some(maintenance)) = (err, &mut self.maintenance) {
-            if crate::integrity::is_damage(sqlite) {
-                maintenance.mark_damaged(&sqlite.to_string());
-            }
-        }
-    }
-
-    /// Why writes are refused right now (the file is gone from its path), if they are.
-    fn write_refusal(&self) -> Option<DatastoreError> {
-        self.maintenance
-            .as_ref()
-            .and_then(Maintenance::write_refusal)
     }
 
     /// The reader-pool form of a range read or count, if the command is one.

@@ -14,12 +14,16 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use crossbeam_channel::{bounded, Receiver, TryRecvError};
-use rusqlite::backup::Backup;
 use rusqlite::Connection;
+
+mod checks;
+mod watch;
+
+use checks::start_check;
+use watch::FileIdentity;
 
 use crate::backup::{self, Retention};
 use crate::error::{DatastoreError, Result};
-use crate::integrity;
 use crate::open::IntegrityAtOpen;
 use crate::status::{BackupFailure, BackupInfo, BackupStatus, IntegrityReport};
 
@@ -193,82 +197,6 @@ impl Maintenance {
         }
     }
 
-    /// The integrity check's result so far.
-    pub fn integrity(&mut self) -> IntegrityReport {
-        self.collect_check();
-        self.integrity.clone()
-    }
-
-    /// A request met damage: refuse writes from now on (once).
-    pub fn mark_damaged(&mut self, detail: &str) {
-        if matches!(self.problem, Some(DatastoreError::Damaged { .. })) {
-            return;
-        }
-        self.set_damaged(detail);
-    }
-
-    fn set_damaged(&mut self, detail: &str) {
-        let backups = self
-            .schedule
-            .as_ref()
-            .map(|schedule| schedule.dir.as_path());
-        let advice = integrity::advice(&self.path, detail, backups);
-        log::error!("{advice}");
-        log::error!("writes are refused until the database is restored or salvaged");
-        self.advice = Some(advice);
-        self.problem = Some(DatastoreError::Damaged {
-            path: self.path.clone(),
-            detail: format!("{detail}; writes are refused (see the log or GET /api/0/status)"),
-        });
-    }
-
-    fn collect_check(&mut self) {
-        let Some((receiver, started)) = &self.check else {
-            return;
-        };
-        let started = *started;
-        let outcome = match receiver.try_recv() {
-            Err(TryRecvError::Empty) => {
-                self.next_poll = Instant::now() + BACKUP_POLL;
-                return;
-            }
-            Ok(outcome) => outcome,
-            Err(TryRecvError::Disconnected) => Err(DatastoreError::StorageUnavailable {
-                detail: "the integrity check stopped without an answer".to_string(),
-            }),
-        };
-        self.check = None;
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let result = match outcome {
-            Ok(problems) if problems.is_empty() => {
-                log::info!(
-                    "integrity check of {} passed in {duration_ms} ms",
-                    self.path.display()
-                );
-                "ok".to_string()
-            }
-            Ok(problems) => {
-                let found = format!("quick_check found: {}", problems.join("; "));
-                self.set_damaged(&found);
-                found
-            }
-            Err(DatastoreError::Sqlite(err)) if integrity::is_damage(&err) => {
-                let found = format!("quick_check failed: {err}");
-                self.set_damaged(&found);
-                found
-            }
-            Err(err) => {
-                log::warn!("the integrity check could not run: {err}");
-                format!("not run: {err}")
-            }
-        };
-        self.integrity = IntegrityReport {
-            result,
-            checked_at: self.integrity.checked_at,
-            duration_ms,
-        };
-    }
-
     /// The backup part of the status.
     pub fn backup_status(&mut self) -> BackupStatus {
         self.collect_backup();
@@ -348,99 +276,6 @@ impl Maintenance {
             error,
         });
     }
-
-    /// Compares the open file with what the path names now; on a mismatch writes the
-    /// open data out and refuses writes from then on.
-    fn watch_file(&mut self, conn: &Connection) {
-        if self.problem.is_some() {
-            return;
-        }
-        let (Some(open), now) = (self.identity, FileIdentity::of(&self.path)) else {
-            return;
-        };
-        if now == Some(open) {
-            return;
-        }
-        log::error!(
-            "the database file {} was deleted or replaced while the server ran; \
-             saving the open data and refusing writes",
-            self.path.display()
-        );
-        let rescued = match self.rescue(conn) {
-            Ok(path) => {
-                log::error!("the open data was saved to {}", path.display());
-                path.display().to_string()
-            }
-            Err(err) => {
-                log::error!("saving the open data failed: {err}");
-                format!("nowhere: {err}")
-            }
-        };
-        self.problem = Some(DatastoreError::FileReplaced {
-            path: self.path.clone(),
-            rescued,
-        });
-    }
-
-    /// Writes the still-open database out beside the path (or into the backup folder,
-    /// or the temporary folder, whichever can be written).
-    fn rescue(&self, conn: &Connection) -> Result<PathBuf> {
-        let name = format!(
-            "{}.rescued-{}.db",
-            self.path
-                .file_name()
-                .map_or_else(|| "database".into(), |name| name.to_string_lossy()),
-            Utc::now().format("%Y%m%dT%H%M%SZ")
-        );
-        let mut folders: Vec<PathBuf> = self
-            .path
-            .parent()
-            .map(Path::to_path_buf)
-            .into_iter()
-            .collect();
-        folders.extend(self.schedule.as_ref().map(|schedule| schedule.dir.clone()));
-        folders.push(std::env::temp_dir());
-        let mut last_error = None;
-        for folder in folders {
-            let target = folder.join(&name);
-            match write_out(conn, &target) {
-                Ok(()) => return Ok(target),
-                Err(err) => last_error = Some(err),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| DatastoreError::InvalidInput {
-            reason: "no folder to write to".to_string(),
-        }))
-    }
-}
-
-/// Runs `quick_check` of `path` on a thread and connection of its own.
-fn start_check(path: &Path) -> Option<(Receiver<Result<Vec<String>>>, Instant)> {
-    let (sender, receiver) = bounded(1);
-    let path = path.to_path_buf();
-    let spawned = thread::Builder::new()
-        .name("aw-datastore-check".to_string())
-        .spawn(move || {
-            let _ = sender.send(integrity::quick_check_file(&path));
-        });
-    match spawned {
-        Ok(_) => Some((receiver, Instant::now())),
-        Err(err) => {
-            log::warn!("cannot start the integrity check: {err}");
-            None
-        }
-    }
-}
-
-fn write_out(conn: &Connection, target: &Path) -> Result<()> {
-    let mut dest = Connection::open(target)?;
-    let result = Backup::new(conn, &mut dest).and_then(|backup| backup.step(-1));
-    if let Err(err) = result {
-        drop(dest);
-        let _ = std::fs::remove_file(target);
-        return Err(err.into());
-    }
-    Ok(())
 }
 
 /// `PRAGMA wal_checkpoint(TRUNCATE)`, waiting at most `wait` for readers; true when
@@ -453,28 +288,4 @@ pub fn checkpoint_truncate(conn: &Connection, wait: Duration) -> Result<bool> {
     conn.busy_timeout(Duration::from_secs(5))?;
     // The first column is 1 when the checkpoint could not run to the end.
     Ok(outcome? == 0)
-}
-
-/// Device and inode of a file, to notice it being replaced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct FileIdentity {
-    dev: u64,
-    ino: u64,
-}
-
-impl FileIdentity {
-    #[cfg(unix)]
-    fn of(path: &Path) -> Option<FileIdentity> {
-        use std::os::unix::fs::MetadataExt;
-        std::fs::metadata(path).ok().map(|meta| FileIdentity {
-            dev: meta.dev(),
-            ino: meta.ino(),
-        })
-    }
-
-    /// Elsewhere an open database file cannot be deleted or replaced.
-    #[cfg(not(unix))]
-    fn of(_path: &Path) -> Option<FileIdentity> {
-        None
-    }
 }
