@@ -279,7 +279,7 @@ fn sigterm_during_a_backup_still_shuts_down_cleanly() {
     fill(&db, 50_000);
     let config = home.path().join("config.toml");
     std::fs::write(&config, "[backup]\ninterval = \"1s\"\n").unwrap();
-    let server = spawn_server_process(
+    let mut server = spawn_server_process(
         home.path(),
         &[
             "--port",
@@ -291,14 +291,13 @@ fn sigterm_during_a_backup_still_shuts_down_cleanly() {
         ],
     )
     .unwrap();
-    let mut child = server.child;
     std::thread::sleep(Duration::from_millis(700));
     let killed = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+        .args(["-TERM", &server.child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = wait_for_exit(&mut child).unwrap();
+    let status = wait_for_exit(&mut server.child).unwrap();
     assert!(status.is_some_and(|status| status.success()), "{status:?}");
     assert!(!Path::new(&format!("{}-wal", db.display())).exists());
     assert!(aw_datastore::integrity::integrity_check(&db)

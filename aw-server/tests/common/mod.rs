@@ -159,10 +159,20 @@ pub fn wait_for_exit(
     Ok(None)
 }
 
-/// A server process and the URL it logged.
+/// A server process and the URL it logged; killed when dropped, so a failing test
+/// leaves no server behind.
 pub struct ServerProcess {
     pub child: std::process::Child,
     pub url: String,
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
 }
 
 /// Starts the binary with `args` (add `--port 0`) and waits for its "listening" log
