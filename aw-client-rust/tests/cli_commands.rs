@@ -1,6 +1,11 @@
 //! The `aw-client` binary against a real server: the table output of every
 //! command byte for byte (golden), `--json`, CSV escaping, settings, bucket
 //! deletion, API keys, help texts, and the error messages and exit codes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    reason = "fixture helpers outside #[test] functions: a bad fixture must fail the test"
+)]
 
 mod common;
 

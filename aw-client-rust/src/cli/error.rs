@@ -20,6 +20,14 @@ pub enum CliError {
         /// A suggestion for the other usual port, or empty.
         hint: &'static str,
     },
+    /// The connection broke during a request (the server stopped or crashed).
+    #[error("lost the connection to the ActivityWatch server at {address} ({detail})")]
+    ConnectionLost {
+        /// `host:port`.
+        address: String,
+        /// What the HTTP client saw.
+        detail: String,
+    },
     /// 401 without a key.
     #[error("the server at {address} requires an API key: pass --api-key or set AW_API_KEY")]
     KeyRequired {
@@ -81,7 +89,7 @@ impl CliError {
             CliError::Server(_) | CliError::File { .. } | CliError::Output(_) => 1,
             CliError::Cancelled | CliError::Incomplete(_) => 1,
             CliError::Usage(_) => 2,
-            CliError::NoServer { .. } => 3,
+            CliError::NoServer { .. } | CliError::ConnectionLost { .. } => 3,
             CliError::KeyRequired { .. } | CliError::KeyRefused { .. } => 4,
             CliError::NoSuchBucket { .. } => 5,
             CliError::BadFile { .. } => 6,
@@ -127,6 +135,18 @@ impl Target {
             return CliError::NoServer {
                 address: self.address.clone(),
                 hint: self.hint,
+            };
+        }
+        if let Error::Request { source, .. } = &err {
+            let detail = if source.is_timeout() {
+                String::from("no answer in time")
+            } else {
+                std::error::Error::source(source)
+                    .map_or_else(|| source.to_string(), |inner| inner.to_string())
+            };
+            return CliError::ConnectionLost {
+                address: self.address.clone(),
+                detail,
             };
         }
         match (err.status(), bucket_id) {

@@ -5,6 +5,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     reason = "test helpers: a failure must fail the test"
 )]
 
@@ -127,4 +128,86 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A TCP proxy to a real server that "goes away" once it has forwarded
+/// `request_budget` bytes from clients or `response_budget` bytes back: it cuts
+/// every connection and stops listening, so later connections are refused.
+/// Lives at most two minutes.
+pub struct CuttingProxy {
+    pub port: u16,
+}
+
+impl CuttingProxy {
+    pub fn start(upstream: u16, request_budget: u64, response_budget: u64) -> CuttingProxy {
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+        use std::sync::Arc;
+
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let sent = Arc::new(AtomicU64::new(0));
+        let received = Arc::new(AtomicU64::new(0));
+        let dead = Arc::new(AtomicBool::new(false));
+        std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(120);
+            let mut open: Vec<(TcpStream, TcpStream)> = Vec::new();
+            while Instant::now() < deadline && !dead.load(Ordering::SeqCst) {
+                let Ok((client, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(2));
+                    continue;
+                };
+                client.set_nonblocking(false).unwrap();
+                let server = TcpStream::connect(("127.0.0.1", upstream)).unwrap();
+                open.push((client.try_clone().unwrap(), server.try_clone().unwrap()));
+                let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let up = (Arc::clone(&sent), request_budget, Arc::clone(&dead));
+                let down = (Arc::clone(&received), response_budget, Arc::clone(&dead));
+                std::thread::spawn(move || pump(client, server, up));
+                std::thread::spawn(move || pump(s2, c2, down));
+            }
+            // Gone: cut whatever is still open; dropping the listener refuses new ones.
+            for (client, server) in open {
+                let _ = client.shutdown(Shutdown::Both);
+                let _ = server.shutdown(Shutdown::Both);
+            }
+        });
+        CuttingProxy { port }
+    }
+}
+
+type Budget = (
+    std::sync::Arc<std::sync::atomic::AtomicU64>,
+    u64,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+);
+
+/// Copies `from` to `to` until either closes or the budget runs out.
+fn pump(mut from: std::net::TcpStream, mut to: std::net::TcpStream, budget: Budget) {
+    use std::io::Read;
+    use std::sync::atomic::Ordering;
+    let mut buf = vec![0; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let (count, limit, dead) = &budget;
+        let before = count.fetch_add(n as u64, Ordering::SeqCst);
+        if before.saturating_add(n as u64) > *limit {
+            // Forward what fits, then go away.
+            let fits = usize::try_from(limit.saturating_sub(before))
+                .unwrap_or(n)
+                .min(n);
+            let _ = to.write_all(&buf[..fits]);
+            dead.store(true, Ordering::SeqCst);
+            break;
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Both);
+    let _ = from.shutdown(std::net::Shutdown::Both);
 }
