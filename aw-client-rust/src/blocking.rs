@@ -15,6 +15,7 @@ use url::Url;
 use aw_models::{Bucket, BucketsExport, Event, Info};
 
 use crate::client::simple_bucket;
+use crate::stream::ExportReader;
 use crate::{Error, Result};
 
 /// A blocking client for one server.
@@ -38,7 +39,18 @@ impl fmt::Debug for AwClient {
 impl AwClient {
     /// A client for the server at `host:port`, naming itself `name`. Does no IO.
     pub fn new(host: &str, port: u16, name: &str) -> Result<AwClient> {
-        let client = crate::AwClient::new(host, port, name)?;
+        AwClient::from_async(crate::AwClient::new(host, port, name)?)
+    }
+
+    /// See [`crate::AwClient::new_with_api_key`]: every request carries
+    /// `Authorization: Bearer <api_key>`.
+    pub fn new_with_api_key(host: &str, port: u16, name: &str, api_key: &str) -> Result<AwClient> {
+        AwClient::from_async(crate::AwClient::new_with_api_key(
+            host, port, name, api_key,
+        )?)
+    }
+
+    fn from_async(client: crate::AwClient) -> Result<AwClient> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -160,6 +172,15 @@ impl AwClient {
     /// See [`crate::AwClient::export_bucket`].
     pub fn export_bucket(&self, bucket_id: &str) -> Result<BucketsExport> {
         self.runtime.block_on(self.client.export_bucket(bucket_id))
+    }
+
+    /// See [`crate::AwClient::export_stream`]: the export document as an
+    /// [`std::io::Read`], read from the connection as it is consumed.
+    pub fn export_reader(&self, bucket_id: Option<&str>) -> Result<ExportReader<'_>> {
+        let stream = self
+            .runtime
+            .block_on(self.client.export_stream(bucket_id))?;
+        Ok(ExportReader::new(&self.runtime, stream))
     }
 
     /// See [`crate::AwClient::import`].

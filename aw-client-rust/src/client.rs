@@ -25,7 +25,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
 /// An async client for one server. Cheap to share by reference; requests reuse
 /// kept-alive connections.
 pub struct AwClient {
-    client: reqwest::Client,
+    pub(crate) client: reqwest::Client,
     /// The server's base URL, e.g. `http://127.0.0.1:5600/`.
     pub baseurl: Url,
     /// The client name, used as `client` of buckets made by [`AwClient::create_bucket_simple`].
@@ -44,14 +44,20 @@ impl AwClient {
     /// A client for the server at `host:port` (e.g. `"127.0.0.1", 5600`), naming itself
     /// `name` (e.g. `"aw-watcher-window"`). Does no IO; see [`AwClient::wait_for_start`].
     pub fn new(host: &str, port: u16, name: &str) -> Result<AwClient> {
+        AwClient::with_key(host, port, name, None)
+    }
+
+    /// Like [`AwClient::new`], sending `Authorization: Bearer <api_key>` with every
+    /// request, for a server with `[auth] api_key` set. See
+    /// [`local_server_api_key`](crate::local_server_api_key) for finding the key of
+    /// a server on this machine.
+    pub fn new_with_api_key(host: &str, port: u16, name: &str, api_key: &str) -> Result<AwClient> {
+        AwClient::with_key(host, port, name, Some(api_key))
+    }
+
+    fn with_key(host: &str, port: u16, name: &str, api_key: Option<&str>) -> Result<AwClient> {
         let baseurl = http::base_url(host, port)?;
-        let client = reqwest::Client::builder()
-            .timeout(REQUEST_TIMEOUT)
-            .user_agent(concat!("aw-client-rust/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| Error::Setup {
-                reason: err.to_string(),
-            })?;
+        let client = crate::auth::http_client(REQUEST_TIMEOUT, api_key)?;
         Ok(AwClient {
             client,
             baseurl,
@@ -285,7 +291,7 @@ impl AwClient {
         }
     }
 
-    fn url(&self, segments: &[&str]) -> Url {
+    pub(crate) fn url(&self, segments: &[&str]) -> Url {
         api_url(&self.baseurl, segments)
     }
 

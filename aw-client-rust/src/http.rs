@@ -90,7 +90,8 @@ impl Reply {
         })
     }
 
-    fn into_status_error(self) -> Error {
+    /// The [`Error::Status`] for this (unsuccessful) answer.
+    pub(crate) fn into_status_error(self) -> Error {
         let message = error_message(self.status, &self.body);
         Error::Status {
             method: self.method.to_string(),

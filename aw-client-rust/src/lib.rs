@@ -35,13 +35,17 @@
 //! ```
 #![warn(missing_docs)]
 
+mod auth;
 pub mod blocking;
 mod client;
 mod error;
 mod http;
 pub mod queries;
 pub mod single_instance;
+mod stream;
 
+pub use auth::local_server_api_key;
 pub use aw_models::{Bucket, BucketMetadata, BucketsExport, Event, Info, JsonMap};
 pub use client::{AwClient, DEFAULT_START_TIMEOUT};
 pub use error::{Error, Result};
+pub use stream::{ExportReader, ExportStream};

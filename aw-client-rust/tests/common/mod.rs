@@ -10,6 +10,8 @@
     reason = "test helpers outside #[test] functions: a bad fixture must fail the test"
 )]
 
+pub mod cli;
+
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tempfile::TempDir;
