@@ -1,10 +1,11 @@
 //! [`ApiError`]: the one place that decides HTTP status codes (STYLE rule 4), and
 //! [`StartupError`] for everything that can stop the server from starting.
 //!
-//! Every error answer is `{"message": "<Display text>"}` with `application/json`,
-//! except the body-problem variants (400/413/422 for unreadable bodies, 404 for
-//! missing files), which go to Rocket's default catchers because clients and
-//! upstream tests expect Rocket's default pages there (API.md §1.5, §2).
+//! Every error answer is `{"message": "<Display text>"}` with `application/json`
+//! (docs/API.md §2), also where upstream sends Rocket's default HTML pages (bodies
+//! that do not parse, unknown routes, a wrong `Content-Type`): the statuses stay
+//! upstream's, only the body now says what was wrong. Query errors add a `detail`
+//! object next to upstream's `message` (docs/QUERY.md §1.4).
 
 use std::io::Cursor;
 use std::path::PathBuf;
@@ -53,30 +54,93 @@ pub enum ApiError {
     #[error("Too long key")]
     KeyTooLong,
     /// A request body that is not JSON at all: empty, syntax error, invalid UTF-8, a
-    /// broken multipart stream (400, Rocket's default page).
-    #[error("malformed request body: {detail}")]
+    /// broken multipart stream (400, as Rocket).
+    #[error("Request body is not valid JSON: {detail}")]
     MalformedBody {
-        /// Parser detail, logged only.
+        /// The parser's reason, with line and column.
         detail: String,
     },
-    /// Well-formed JSON of the wrong shape, or a multipart body without a
-    /// `buckets` part (422, Rocket's default page).
-    #[error("request body has the wrong shape: {detail}")]
+    /// Well-formed JSON of the wrong shape (a missing or mistyped field, a bad
+    /// timestamp), or a multipart body without a `buckets` part (422, as Rocket).
+    #[error("Request body has the wrong shape: {detail}")]
     InvalidBody {
-        /// Parser detail, logged only.
+        /// The parser's reason, with line and column.
         detail: String,
     },
-    /// A body over the route's size limit (413, Rocket's default page).
-    #[error("request body is larger than {limit} bytes")]
+    /// A body over the route's size limit (413, as Rocket).
+    #[error("Request body is larger than the limit of {limit} bytes")]
     BodyTooLarge {
         /// The limit in bytes.
         limit: u64,
     },
-    /// A web UI file that does not exist (404, Rocket's default page).
-    #[error("no such file: {path}")]
+    /// A web UI file that does not exist (404).
+    #[error("No such file: {path}")]
     NoSuchFile {
         /// The requested path.
         path: String,
+    },
+    /// No route has this path and method (404, as Rocket).
+    #[error("No route for {method} {path}{}", allowed_methods(allowed))]
+    NoRoute {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The methods this path does answer, if any.
+        allowed: Vec<String>,
+    },
+    /// The route exists but needs another `Content-Type` (404, as Rocket, which finds
+    /// no route then).
+    #[error(
+        "{method} {path} needs Content-Type {} (got {})",
+        expected.join(" or "),
+        found.as_deref().unwrap_or("none")
+    )]
+    WrongContentType {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The formats the route takes.
+        expected: Vec<String>,
+        /// The request's `Content-Type`, if any.
+        found: Option<String>,
+    },
+    /// A path or query parameter is missing or does not parse (422, as Rocket).
+    #[error("{method} {path}: a parameter of route {route} is missing or not valid")]
+    InvalidParameters {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The route pattern, e.g. `/api/0/buckets/<bucket_id>/events/<event_id>`.
+        route: String,
+    },
+    /// A required query parameter is missing (422, as Rocket).
+    #[error("Missing query parameter '{name}' ({hint})")]
+    MissingParameter {
+        /// The parameter.
+        name: String,
+        /// What it should hold.
+        hint: String,
+    },
+    /// A query parameter does not parse (422, as Rocket).
+    #[error("Invalid query parameter '{name}={value}': {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: String,
+        /// The value given.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Any other status Rocket produced without a known reason.
+    #[error("{code} {reason}")]
+    Framework {
+        /// The HTTP status code.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
     },
     /// The Host header is not a loopback name (400, upstream text; API.md §7.7).
     #[error("Host header is invalid")]
@@ -99,11 +163,14 @@ pub enum ApiError {
         /// The requested method.
         method: String,
     },
-    /// The query program failed: 500 with the error text, as upstream (QUERY.md §1.4).
+    /// The query program failed: 500 with the error text, as upstream (docs/QUERY.md
+    /// §1.4), plus a `detail` object for people.
     #[error("{message}")]
     QueryFailed {
-        /// The query error's text.
+        /// The query error's text, byte for byte upstream's.
         message: String,
+        /// Where and why, e.g. `{"line": 1, "column": 10, "found": ";", …}`.
+        detail: serde_json::Value,
     },
     /// The datastore cannot take writes right now, e.g. disk full (503).
     #[error("{message}")]
@@ -125,7 +192,10 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> Status {
         match self {
-            ApiError::NotFound { .. } | ApiError::NoSuchFile { .. } => Status::NotFound,
+            ApiError::NotFound { .. }
+            | ApiError::NoSuchFile { .. }
+            | ApiError::NoRoute { .. }
+            | ApiError::WrongContentType { .. } => Status::NotFound,
             // API.md §3.4: clients treat 304 on bucket creation as success.
             ApiError::AlreadyExists { .. } => Status::NotModified,
             ApiError::InvalidInput { .. }
@@ -140,23 +210,27 @@ impl ApiError {
                 Status::Forbidden
             }
             ApiError::BodyTooLarge { .. } => Status::PayloadTooLarge,
-            ApiError::InvalidBody { .. } => Status::UnprocessableEntity,
+            ApiError::InvalidBody { .. }
+            | ApiError::InvalidParameters { .. }
+            | ApiError::MissingParameter { .. }
+            | ApiError::InvalidParameter { .. } => Status::UnprocessableEntity,
+            ApiError::Framework { code, .. } => {
+                Status::from_code(*code).unwrap_or(Status::InternalServerError)
+            }
             // QUERY.md §1.4: every query error is a 500, as upstream.
             ApiError::QueryFailed { .. } | ApiError::Internal { .. } => Status::InternalServerError,
             ApiError::Unavailable { .. } => Status::ServiceUnavailable,
         }
     }
 
-    /// Whether Rocket's default error page answers instead of `{"message"}`
-    /// (API.md §1.3/§1.5: body and file problems look exactly like Rocket's own).
-    fn uses_default_page(&self) -> bool {
-        matches!(
-            self,
-            ApiError::MalformedBody { .. }
-                | ApiError::InvalidBody { .. }
-                | ApiError::BodyTooLarge { .. }
-                | ApiError::NoSuchFile { .. }
-        )
+    /// The JSON body: `{"message": …}`, and `detail` for query errors.
+    fn body(&self) -> serde_json::Value {
+        match self {
+            ApiError::QueryFailed { message, detail } => {
+                serde_json::json!({ "message": message, "detail": detail })
+            }
+            other => serde_json::json!({ "message": other.to_string() }),
+        }
     }
 
     fn log(&self, request: &Request<'_>, status: Status) {
@@ -164,15 +238,29 @@ impl ApiError {
             ApiError::Internal { detail, .. } => detail.as_str(),
             _ => "",
         };
-        if status.code >= 500 {
+        if let ApiError::QueryFailed { .. } = self {
+            // A 500 for upstream's sake, but the program's fault, not the server's.
+            log::info!("{} {}: {status}: {self}", request.method(), request.uri());
+        } else if status.code >= 500 {
             log::error!(
                 "{} {}: {status}: {self} {detail}",
                 request.method(),
                 request.uri()
             );
         } else {
+            // Clients probe (GET of a missing event, a missing favicon): a 4xx is the
+            // client's business, logged for whoever debugs it, never as an error.
             log::debug!("{} {}: {status}: {self}", request.method(), request.uri());
         }
+    }
+}
+
+/// `` (this path answers GET, POST)`` for [`ApiError::NoRoute`], or nothing.
+fn allowed_methods(allowed: &[String]) -> String {
+    if allowed.is_empty() {
+        String::new()
+    } else {
+        format!(" (this path answers {})", allowed.join(", "))
     }
 }
 
@@ -203,11 +291,13 @@ impl From<DatastoreError> for ApiError {
 }
 
 impl From<QueryError> for ApiError {
-    /// QUERY.md §1.4: every query error is a 500 whose message is the error's text.
+    /// docs/QUERY.md §1.4: every query error is a 500 whose message is the error's text,
+    /// as upstream; the `detail` is ours.
     fn from(err: QueryError) -> ApiError {
         let message = err.to_string();
+        let detail = serde_json::to_value(err.detail()).unwrap_or(serde_json::Value::Null);
         match err {
-            QueryError::ParsingError(_)
+            QueryError::ParsingError(..)
             | QueryError::EmptyQuery
             | QueryError::VariableNotDefined(_)
             | QueryError::MathError(_)
@@ -217,7 +307,7 @@ impl From<QueryError> for ApiError {
             | QueryError::BucketQueryError(_)
             | QueryError::RegexCompileError(_)
             | QueryError::NestingTooDeep(_)
-            | QueryError::UnserializableResult(_) => ApiError::QueryFailed { message },
+            | QueryError::UnserializableResult(_) => ApiError::QueryFailed { message, detail },
         }
     }
 }
@@ -239,10 +329,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         self.log(request, status);
-        if self.uses_default_page() {
-            return Err(status);
-        }
-        let body = serde_json::to_string(&serde_json::json!({ "message": self.to_string() }))
+        let body = serde_json::to_string(&self.body())
             .unwrap_or_else(|_| String::from(r#"{"message":"internal error"}"#));
         Response::build()
             .status(status)

@@ -119,15 +119,19 @@ fn custom_static_pages() {
         ("/pages/pg/notes.txt", 200, "notes"),
         ("/pages/pg/", 200, "page index"),
         ("/pages/pg", 200, "page index"),
-        ("/pages/pg/.env", 404, ""),
-        ("/pages/pg/empty/", 404, ""),
-        ("/pages/gone/x", 404, ""),
+        ("/pages/pg/.env", 404, "No such file: /pages/pg/.env"),
+        ("/pages/pg/empty/", 404, "No such file: /pages/pg/empty/"),
+        ("/pages/gone/x", 404, "No route for GET /pages/gone/x"),
     ];
     for (path, status, body) in cases {
         let res = harness.get(path);
         assert_eq!(res.status(), status, "{path}");
+        let text = res.text().unwrap();
         if status == 200 {
-            assert_eq!(res.text().unwrap(), body, "{path}");
+            assert_eq!(text, body, "{path}");
+        } else {
+            let error: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(error["message"], body, "{path}");
         }
     }
     let txt = harness.get("/pages/pg/notes.txt");

@@ -192,6 +192,49 @@ pub fn describe(set: &[Kind]) -> std::string::String {
     }
 }
 
+impl Kind {
+    /// The terminal as a person would write it or name it.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Assign => "`=`",
+            Bool => "`true` or `false`",
+            Colon => "`:`",
+            Comma => "`,`",
+            Else => "`else`",
+            ElseIf => "`elif`",
+            Equals => "`==`",
+            Ident => "a name",
+            If => "`if`",
+            LBrace => "`{`",
+            LBracket => "`[`",
+            LParen => "`(`",
+            Minus => "`-`",
+            Number => "a number",
+            Percent => "`%`",
+            Plus => "`+`",
+            RBrace => "`}`",
+            RBracket => "`]`",
+            RParen => "`)`",
+            Return => "`return`",
+            Semi => "`;`",
+            Slash => "`/`",
+            Star => "`*`",
+            String => "a string",
+        }
+    }
+}
+
+/// A found token as a person would recognise it: `` `;` ``, `` the name `x` ``.
+pub fn as_written(token: &Token) -> std::string::String {
+    match token {
+        Token::Ident(name) => format!("the name `{name}`"),
+        Token::Number(number) => format!("the number {number}"),
+        Token::String(text) => format!("the string {text:?}"),
+        Token::Bool(value) => format!("`{value}`"),
+        other => kind(other).in_words().to_string(),
+    }
+}
+
 impl fmt::Display for Kind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)

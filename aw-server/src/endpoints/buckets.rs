@@ -7,6 +7,7 @@ use aw_models::Bucket;
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 
+use crate::endpoints::body::JsonBody;
 use crate::endpoints::info::hostname;
 use crate::endpoints::{run_blocking, Identity};
 use crate::error::ApiError;
@@ -36,7 +37,7 @@ async fn get_bucket(
 #[rocket::post("/buckets/<bucket_id>", format = "json", data = "<bucket>")]
 async fn create_bucket(
     bucket_id: &str,
-    bucket: Json<Bucket>,
+    bucket: JsonBody<Bucket>,
     datastore: &State<Datastore>,
     identity: &State<Identity>,
 ) -> Result<(), ApiError> {

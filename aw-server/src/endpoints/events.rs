@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 
+use crate::endpoints::body::JsonBody;
 use crate::endpoints::run_blocking;
 use crate::error::ApiError;
 
@@ -53,7 +54,7 @@ async fn get_events(
 #[rocket::post("/buckets/<bucket_id>/events", format = "json", data = "<events>")]
 async fn insert_events(
     bucket_id: &str,
-    events: Json<Vec<Event>>,
+    events: JsonBody<Vec<Event>>,
     datastore: &State<Datastore>,
 ) -> Result<Json<Vec<Event>>, ApiError> {
     let bucket_id = bucket_id.to_owned();

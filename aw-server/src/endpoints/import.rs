@@ -92,6 +92,7 @@ async fn import_multipart(
     let stream = data.open(limit + 1.bytes());
     let mut multipart =
         multer::Multipart::with_reader_with_constraints(stream, boundary, constraints);
+    let mut other_fields = Vec::new();
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -108,9 +109,17 @@ async fn import_multipart(
                 .map_err(|err| multipart_error(err, limit))?;
             return import_bytes(bytes.to_vec(), datastore, Encoding::Multipart).await;
         }
+        other_fields.push(format!("'{}'", field.name().unwrap_or("")));
     }
+    let found = if other_fields.is_empty() {
+        String::from("no fields at all")
+    } else {
+        format!("only {}", other_fields.join(", "))
+    };
     Err(ApiError::InvalidBody {
-        detail: String::from("no 'buckets' part in the multipart body"),
+        detail: format!(
+            "the multipart body needs a file field named 'buckets' (or 'buckets.json'), found {found}"
+        ),
     })
 }
 

@@ -10,7 +10,9 @@
 //! as the `json` and [`IMPORT_LIMIT_NAME`] limits. A larger body gets 413.
 
 mod apikey;
+mod body;
 mod buckets;
+mod catchers;
 mod cors;
 mod events;
 mod export;
@@ -76,7 +78,8 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/api/0", settings::routes())
         .mount("/", webui::routes())
         .mount("/", cors::routes())
-        .mount("/", refusal::routes());
+        .mount("/", refusal::routes())
+        .register("/", catchers::catchers());
     for (name, dir) in custom_static_dirs(config) {
         rocket = rocket.mount(
             format!("/pages/{name}"),
