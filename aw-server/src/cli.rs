@@ -8,7 +8,7 @@ use clap::Parser;
 #[derive(Debug, Clone, Default, Parser)]
 #[command(
     name = "aw-server",
-    version,
+    version = crate::version::LONG_VERSION,
     about = "ActivityWatch-compatible REST server"
 )]
 pub struct Cli {
@@ -18,7 +18,7 @@ pub struct Cli {
     /// Log at debug level.
     #[arg(long)]
     pub verbose: bool,
-    /// Address to listen on (an IP address, e.g. 127.0.0.1 or 0.0.0.0).
+    /// Address to listen on (an IP address, e.g. 127.0.0.1 or 0.0.0.0, or localhost).
     #[arg(long)]
     pub host: Option<String>,
     /// Port to listen on.

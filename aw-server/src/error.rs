@@ -374,9 +374,19 @@ pub enum StartupError {
         /// What is wrong.
         reason: String,
     },
+    /// An `allowed_hosts` entry from the config is not a bare host name.
+    #[error("invalid allowed_hosts entry '{value}': {reason}")]
+    InvalidHostSetting {
+        /// The entry.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("cannot {action} {}: {source}", path.display())]
     Io {
+        /// What was being attempted, e.g. `create the database directory`.
+        action: &'static str,
         /// The file or directory.
         path: PathBuf,
         /// The OS error.
@@ -391,6 +401,22 @@ pub enum StartupError {
     /// The database could not be opened.
     #[error("cannot open the database: {0}")]
     Datastore(#[from] DatastoreError),
+    /// The database file could not be opened.
+    #[error("cannot open the database {}: {source}", path.display())]
+    OpenDatabase {
+        /// The database file.
+        path: PathBuf,
+        /// Why.
+        source: DatastoreError,
+    },
+    /// `--webpath` names no usable web UI.
+    #[error("--webpath {}: {reason}", path.display())]
+    WebUi {
+        /// The directory given.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The HTTP server could not be configured or started (e.g. the port is in use).
     #[error("cannot start the HTTP server: {detail}")]
     Launch {

@@ -132,6 +132,31 @@ fn cors_config_is_anchored() {
 }
 
 #[test]
+fn allowed_hosts_admit_a_reverse_proxy_name_only() {
+    let mut config = test_config();
+    config.allowed_hosts = vec![String::from("aw.example.com")];
+    let harness = Harness::start_with(config);
+    let cases = [
+        ("aw.example.com", 200),
+        ("AW.example.com:443", 200),
+        ("localhost:5600", 200),
+        ("example.com", 400),
+        ("aw.example.com.evil.com", 400),
+    ];
+    for (host, status) in cases {
+        let raw = harness.raw(&format!(
+            "GET /api/0/info HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(raw.status, status, "{host}");
+        if status == 200 {
+            assert!(raw.body.contains("\"device_id\""), "{host}: {}", raw.body);
+        } else {
+            assert_eq!(raw.body, INVALID_HOST, "{host}");
+        }
+    }
+}
+
+#[test]
 fn host_header_check() {
     let harness = Harness::start();
     let port = harness.server.addr.port();

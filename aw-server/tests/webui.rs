@@ -87,7 +87,11 @@ fn without_a_webui_the_root_explains_how_to_get_one() {
     let res = harness.get("/");
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
-    assert!(res.text().unwrap().contains("--webpath"));
+    let page = res.text().unwrap();
+    assert!(page.contains("--webpath"), "{page}");
+    // It names the folder it would serve, so the user knows where to copy a build.
+    let folder = format!("<code>{}</code>", empty.path().join("missing").display());
+    assert!(page.contains(&folder), "{page}");
     assert_eq!(harness.get("/js/app.js").status(), 404);
     // The same without any web path configured (the testkit default).
     assert!(Harness::start()

@@ -17,7 +17,7 @@ pub(crate) fn hostname() -> String {
 fn get_info(identity: &State<Identity>) -> Json<Info> {
     Json(Info {
         hostname: hostname(),
-        version: format!("v{} (rust)", env!("CARGO_PKG_VERSION")),
+        version: crate::version::info_version(),
         testing: identity.testing,
         device_id: identity.device_id.clone(),
     })

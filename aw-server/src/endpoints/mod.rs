@@ -99,16 +99,16 @@ fn attach_fairings(rocket: Rocket<Build>, config: &Config) -> Result<Rocket<Buil
             |rocket| {
                 Box::pin(async move {
                     let config = rocket.config();
-                    log::info!(
-                        "aw-server listening on http://{}:{}",
-                        config.address,
-                        config.port
-                    );
+                    // A SocketAddr prints IPv6 in brackets: http://[::1]:5600.
+                    let addr = std::net::SocketAddr::new(config.address, config.port);
+                    log::info!("aw-server listening on http://{addr}");
                     crate::systemd::notify_ready();
                 })
             },
         ));
-    if let Some(hostcheck) = hostcheck::HostCheck::for_address(config.address) {
+    if let Some(hostcheck) =
+        hostcheck::HostCheck::with_allowed(config.address, &config.allowed_hosts)?
+    {
         rocket = rocket.attach(hostcheck);
     } else {
         log::warn!(
