@@ -8,7 +8,7 @@ use crate::datastore::DatastoreQueryError;
 
 /// A failed query. `Display` is the text upstream puts in the `message` of its HTTP 500
 /// answer: the Rust Debug form of the variant, e.g. `VariableNotDefined("x")` or
-/// `EmptyQuery` (QUERY.md §1.5). The payloads are that text's user contract.
+/// `EmptyQuery` (docs/QUERY.md §1.5). The payloads are that text's user contract.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum QueryError {
     /// The program does not parse: `return (1;` (payload: token, span and expected set,

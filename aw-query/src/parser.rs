@@ -1,4 +1,4 @@
-//! The parser: tokens to a [`Program`] by recursive descent (QUERY.md §3).
+//! The parser: tokens to a [`Program`] by recursive descent (docs/QUERY.md §3).
 //!
 //! The grammar is upstream's LALR(1) grammar; errors name the offending token and the
 //! terminals upstream's automaton would accept at that point ([`expected`]), so the

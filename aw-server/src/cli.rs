@@ -1,10 +1,10 @@
-//! The command line of the `aw-server` binary (flag names as upstream, API.md §7.1).
+//! The command line of the `aw-server` binary (flag names as upstream, docs/API.md §7.1).
 
 use std::path::PathBuf;
 
 use clap::Parser;
 
-/// `aw-server [OPTIONS]`. Every flag overrides the config file (API.md §7.4).
+/// `aw-server [OPTIONS]`. Every flag overrides the config file (docs/API.md §7.4).
 #[derive(Debug, Clone, Default, Parser)]
 #[command(
     name = "aw-server",

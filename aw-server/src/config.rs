@@ -151,7 +151,7 @@ impl Config {
         Ok(config)
     }
 
-    /// Testing mode: `--testing`, and always in debug builds, as upstream (API.md §7.2).
+    /// Testing mode: `--testing`, and always in debug builds, as upstream (docs/API.md §7.2).
     pub fn testing_mode(cli: &Cli) -> bool {
         cli.testing || cfg!(debug_assertions)
     }

@@ -1,4 +1,4 @@
-//! Where the server keeps its files (API.md §7.3), and the device id stored there (§7.9).
+//! Where the server keeps its files (docs/API.md §7.3), and the device id stored there (§7.9).
 
 use std::fs;
 use std::io;

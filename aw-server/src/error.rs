@@ -1,5 +1,5 @@
 //! [`ApiError`]: the one place that decides HTTP status codes (STYLE rule 4), and
-//! [`StartupError`] for everything that can stop the server from starting.
+//! [`StartupError`] (in `error/startup.rs`) for everything that stops the start.
 //!
 //! Every error answer is `{"message": "<Display text>"}` with `application/json`
 //! (docs/API.md §2), also where upstream sends Rocket's default HTML pages (bodies
@@ -7,14 +7,17 @@
 //! upstream's, only the body now says what was wrong. Query errors add a `detail`
 //! object next to upstream's `message` (docs/QUERY.md §1.4).
 
+mod startup;
+
 use std::io::Cursor;
-use std::path::PathBuf;
 
 use aw_datastore::DatastoreError;
 use aw_query::QueryError;
 use rocket::http::{ContentType, Status};
 use rocket::response::{self, Responder, Response};
 use rocket::Request;
+
+pub use startup::StartupError;
 
 /// Why a request failed. The variant alone decides the status ([`ApiError::status`]).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -25,7 +28,7 @@ pub enum ApiError {
         /// Text for the client.
         message: String,
     },
-    /// `POST /api/0/buckets/<id>` for an existing id: 304, as upstream (API.md §3.4);
+    /// `POST /api/0/buckets/<id>` for an existing id: 304, as upstream (docs/API.md §3.4);
     /// hyper sends no body with a 304.
     #[error("{message}")]
     AlreadyExists {
@@ -142,13 +145,13 @@ pub enum ApiError {
         /// Its reason phrase.
         reason: String,
     },
-    /// The Host header is not a loopback name (400, upstream text; API.md §7.7).
+    /// The Host header is not a loopback name (400, upstream text; docs/API.md §7.7).
     #[error("Host header is invalid")]
     InvalidHost,
-    /// The API key is missing or wrong (401, upstream text; API.md §7.8).
+    /// The API key is missing or wrong (401, upstream text; docs/API.md §7.8).
     #[error("Missing or invalid API key. Set 'Authorization: Bearer <key>' header.")]
     MissingApiKey,
-    /// The `Origin` is not in the CORS allow-list (403; API.md §7.6).
+    /// The `Origin` is not in the CORS allow-list (403; docs/API.md §7.6).
     #[error("CORS: origin '{origin}' is not allowed")]
     OriginNotAllowed {
         /// The refused `Origin` header.
@@ -196,7 +199,7 @@ impl ApiError {
             | ApiError::NoSuchFile { .. }
             | ApiError::NoRoute { .. }
             | ApiError::WrongContentType { .. } => Status::NotFound,
-            // API.md §3.4: clients treat 304 on bucket creation as success.
+            // docs/API.md §3.4: clients treat 304 on bucket creation as success.
             ApiError::AlreadyExists { .. } => Status::NotModified,
             ApiError::InvalidInput { .. }
             | ApiError::InvalidStart { .. }
@@ -217,7 +220,7 @@ impl ApiError {
             ApiError::Framework { code, .. } => {
                 Status::from_code(*code).unwrap_or(Status::InternalServerError)
             }
-            // QUERY.md §1.4: every query error is a 500, as upstream.
+            // docs/QUERY.md §1.4: every query error is a 500, as upstream.
             ApiError::QueryFailed { .. } | ApiError::Internal { .. } => Status::InternalServerError,
             ApiError::Unavailable { .. } => Status::ServiceUnavailable,
         }
@@ -269,13 +272,13 @@ impl From<DatastoreError> for ApiError {
         let message = err.to_string();
         match err {
             DatastoreError::NoSuchBucket { .. } => ApiError::NotFound { message },
-            // API.md §3.4: an existing bucket is a 304, not an error for clients.
+            // docs/API.md §3.4: an existing bucket is a 304, not an error for clients.
             DatastoreError::BucketAlreadyExists { .. } => ApiError::AlreadyExists { message },
-            // Deliberate fix of upstream's 500 (API.md §3.9): an unknown event id is a 404.
+            // Deliberate fix of upstream's 500 (docs/API.md §3.9): an unknown event id is a 404.
             DatastoreError::NoSuchEvent { .. } => ApiError::NotFound { message },
-            // Unreachable over HTTP: settings map it to `null` (API.md §2).
+            // Unreachable over HTTP: settings map it to `null` (docs/API.md §2).
             DatastoreError::NoSuchKey { .. } => ApiError::NotFound { message },
-            // Upstream crashed its worker on these (API.md §9); we answer 400.
+            // Upstream crashed its worker on these (docs/API.md §9); we answer 400.
             DatastoreError::InvalidInput { .. } => ApiError::InvalidInput { message },
             DatastoreError::StorageUnavailable { .. } => ApiError::Unavailable { message },
             DatastoreError::WorkerGone { .. } => ApiError::Internal {
@@ -337,90 +340,4 @@ impl<'r> Responder<'r, 'static> for ApiError {
             .sized_body(body.len(), Cursor::new(body))
             .ok()
     }
-}
-
-/// Why the server could not start. `main` prints it and exits with status 1.
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    /// The platform has no such per-user directory (no home directory).
-    #[error("cannot determine the {what} directory (is HOME set?)")]
-    NoDirectory {
-        /// Which directory.
-        what: String,
-    },
-    /// The config file does not parse or has a bad value.
-    #[error("invalid config file {}: {reason}", path.display())]
-    Config {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A command-line flag has a bad value.
-    #[error("invalid value '{value}' for {flag}: {reason}")]
-    InvalidFlag {
-        /// The flag, e.g. `--port`.
-        flag: String,
-        /// The value given.
-        value: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A CORS origin or regex from the config does not parse.
-    #[error("invalid CORS setting '{value}': {reason}")]
-    InvalidCors {
-        /// The entry.
-        value: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// An `allowed_hosts` entry from the config is not a bare host name.
-    #[error("invalid allowed_hosts entry '{value}': {reason}")]
-    InvalidHostSetting {
-        /// The entry.
-        value: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A file could not be read or written.
-    #[error("cannot {action} {}: {source}", path.display())]
-    Io {
-        /// What was being attempted, e.g. `create the database directory`.
-        action: &'static str,
-        /// The file or directory.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// The logger could not be set up.
-    #[error("cannot set up logging: {detail}")]
-    Logging {
-        /// What failed.
-        detail: String,
-    },
-    /// The database could not be opened.
-    #[error("cannot open the database: {0}")]
-    Datastore(#[from] DatastoreError),
-    /// The database file could not be opened.
-    #[error("cannot open the database {}: {source}", path.display())]
-    OpenDatabase {
-        /// The database file.
-        path: PathBuf,
-        /// Why.
-        source: DatastoreError,
-    },
-    /// `--webpath` names no usable web UI.
-    #[error("--webpath {}: {reason}", path.display())]
-    WebUi {
-        /// The directory given.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// The HTTP server could not be configured or started (e.g. the port is in use).
-    #[error("cannot start the HTTP server: {detail}")]
-    Launch {
-        /// What failed.
-        detail: String,
-    },
 }

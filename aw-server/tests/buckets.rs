@@ -1,4 +1,4 @@
-//! Buckets and info over HTTP (API.md §3.1–§3.5, §8 golden pairs 1–5).
+//! Buckets and info over HTTP (docs/API.md §3.1–§3.5, §8 golden pairs 1–5).
 
 mod common;
 

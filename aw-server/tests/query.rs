@@ -1,4 +1,4 @@
-//! `POST /api/0/query` over HTTP (API.md §3.15, QUERY.md §1, §8 golden pairs).
+//! `POST /api/0/query` over HTTP (docs/API.md §3.15, docs/QUERY.md §1, §8 golden pairs).
 
 mod common;
 

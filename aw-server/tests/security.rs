@@ -1,5 +1,5 @@
 //! CORS, the Host-header check, the API key and the `_method` override
-//! (API.md §1.1, §3.17, §7.6–§7.8, §9, §8 golden pairs).
+//! (docs/API.md §1.1, §3.17, §7.6–§7.8, §9, §8 golden pairs).
 
 mod common;
 

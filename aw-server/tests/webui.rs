@@ -1,4 +1,4 @@
-//! Web UI and custom static files over HTTP (API.md §3.18, §3.19).
+//! Web UI and custom static files over HTTP (docs/API.md §3.18, §3.19).
 
 mod common;
 

@@ -1,4 +1,4 @@
-//! The terminal sets upstream's LALR(1) automaton reports in parse errors (QUERY.md §3.3).
+//! The terminal sets upstream's LALR(1) automaton reports in parse errors (docs/QUERY.md §3.3).
 //!
 //! LALR merges the lookaheads of states that share a core, so an error after an
 //! operand names every token that may follow an expression anywhere; the sets below

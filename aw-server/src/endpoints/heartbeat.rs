@@ -1,4 +1,4 @@
-//! `POST /api/0/buckets/<id>/heartbeat?pulsetime=<seconds>` (API.md §3.11, §5).
+//! `POST /api/0/buckets/<id>/heartbeat?pulsetime=<seconds>` (docs/API.md §3.11, §5).
 //! `pulsetime` is required; missing or unparsable is a 422, as upstream, with a
 //! message naming the parameter.
 

@@ -1,6 +1,6 @@
 //! [`HostCheck`]: refuses requests whose `Host` is not a loopback name, so a web
 //! page on an attacker's domain that re-binds its DNS to 127.0.0.1 cannot talk to
-//! the server (API.md §7.7).
+//! the server (docs/API.md §7.7).
 //!
 //! On whenever the listen address is a loopback address (upstream: only for the
 //! literal `127.0.0.1`). Accepted host names: `127.0.0.1`, `localhost`, `[::1]`

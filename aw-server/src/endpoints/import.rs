@@ -1,4 +1,4 @@
-//! `POST /api/0/import` (API.md §3.14): an export document as a JSON body, or as the
+//! `POST /api/0/import` (docs/API.md §3.14): an export document as a JSON body, or as the
 //! `buckets` / `buckets.*` part of a `multipart/form-data` upload (the web UI sends
 //! `buckets.json`). The body may be up to the `import` limit; it is parsed off
 //! the async workers. The datastore imports all buckets in one transaction, so an
@@ -40,7 +40,7 @@ async fn import_bytes(
     run_blocking(move || {
         let export: BucketsExport = match serde_json::from_slice(&body) {
             Ok(export) => export,
-            // Upstream answers 422 for any unusable multipart part (API.md §3.14).
+            // Upstream answers 422 for any unusable multipart part (docs/API.md §3.14).
             Err(err) if matches!(encoding, Encoding::Multipart) => {
                 return Err(ApiError::InvalidBody {
                     detail: err.to_string(),

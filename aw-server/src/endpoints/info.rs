@@ -1,4 +1,4 @@
-//! `GET /api/0/info` (API.md §3.1): host name, version, testing flag, device id.
+//! `GET /api/0/info` (docs/API.md §3.1): host name, version, testing flag, device id.
 
 use aw_models::Info;
 use rocket::serde::json::Json;

@@ -1,7 +1,7 @@
 //! [`build_rocket`]: the only place the HTTP server is assembled: Rocket config,
-//! managed state, fairings and the route table, in the order of API.md.
+//! managed state, fairings and the route table, in the order of docs/API.md.
 //!
-//! Body size limits come from [`BodyLimits`] (API.md §1.3 has upstream's 1000 MB
+//! Body size limits come from [`BodyLimits`] (docs/API.md §1.3 has upstream's 1000 MB
 //! for every JSON body): by default 256 MiB for every ordinary JSON body (events,
 //! bucket creation with embedded events, heartbeats, queries, settings), far above
 //! any real batch yet bounded so a runaway client cannot make us buffer gigabytes;
@@ -44,7 +44,7 @@ pub const IMPORT_LIMIT_NAME: &str = "import";
 /// What `/api/0/info` reports besides the host name.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    /// The device id (API.md §7.9).
+    /// The device id (docs/API.md §7.9).
     pub device_id: String,
     /// Testing mode.
     pub testing: bool,
@@ -90,7 +90,7 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
 }
 
 /// The request fairings, in order: a bad Host wins over a CORS refusal, and
-/// requests already refused are not checked again (API.md §1.1).
+/// requests already refused are not checked again (docs/API.md §1.1).
 fn attach_fairings(rocket: Rocket<Build>, config: &Config) -> Result<Rocket<Build>, StartupError> {
     let mut rocket = rocket
         .attach(method_override::NoMethodOverride)

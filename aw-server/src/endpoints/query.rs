@@ -1,4 +1,4 @@
-//! `POST /api/0/query` (API.md §3.15, QUERY.md §1): runs a query program once per
+//! `POST /api/0/query` (docs/API.md §3.15, docs/QUERY.md §1): runs a query program once per
 //! time period, off the async workers. Every query error is a 500
 //! `{"message": <error text>, "detail": {…}}`: the message as upstream, the detail
 //! ours. Malformed periods are 422 (body shape), with serde's reason.

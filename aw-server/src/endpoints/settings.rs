@@ -1,4 +1,4 @@
-//! Settings (API.md §3.16): free-form JSON values stored under `settings.<key>`.
+//! Settings (docs/API.md §3.16): free-form JSON values stored under `settings.<key>`.
 //! Unset keys read as `null`; writes answer 201; keys of 128 bytes or more are refused.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The aw-webui files (API.md §3.18), read from the `--webpath` directory (default
+//! The aw-webui files (docs/API.md §3.18), read from the `--webpath` directory (default
 //! `<data dir>/static`). Only the upstream routes, plus `/service-worker.js` (part
 //! of the aw-webui build, which unregisters stale service workers); no SPA
 //! fallback, since aw-webui uses hash routing. Content types by extension (Rocket's
