@@ -1,4 +1,4 @@
-//! [`AwClient`]: the async client, one method per REST endpoint (API.md §3).
+//! [`AwClient`]: the async client, one method per REST endpoint (docs/API.md §3).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -158,7 +158,7 @@ impl AwClient {
 
     /// `POST /api/0/buckets/<bucket_id>/heartbeat?pulsetime=<pulsetime>`: merges `event`
     /// into the last one when their data are equal and the gap is at most `pulsetime`
-    /// seconds (API.md §5). Returns the stored (merged or new) event.
+    /// seconds (docs/API.md §5). Returns the stored (merged or new) event.
     pub async fn heartbeat(&self, bucket_id: &str, event: &Event, pulsetime: f64) -> Result<Event> {
         let mut url = self.url(&["buckets", bucket_id, "heartbeat"]);
         url.query_pairs_mut()

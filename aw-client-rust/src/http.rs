@@ -73,7 +73,7 @@ impl Reply {
     }
 
     /// Like [`Reply::success`] but also accepts 304, which the server sends when a
-    /// bucket to create already exists (API.md §3.4).
+    /// bucket to create already exists (docs/API.md §3.4).
     pub(crate) fn success_or_not_modified(self) -> Result<Reply> {
         if self.status == StatusCode::NOT_MODIFIED {
             Ok(self)

@@ -15,7 +15,7 @@ use aw_client_rust::{Bucket, BucketMetadata, JsonMap};
 use common::cli::{aw_client, command, run};
 use common::{datetime, dead_port, event, query_fixture, Server};
 
-/// A server holding the buckets of QUERY.md §9.F with fixed attributes.
+/// A server holding the buckets of docs/QUERY.md §9.F with fixed attributes.
 fn fixture_server() -> Server {
     let server = Server::start();
     let client = server.blocking_client();

@@ -1,5 +1,5 @@
 //! Queries through `/api/0/query`: plain code, a query error, and the canonical
-//! builders of `aw_client_rust::queries` against the QUERY.md §9 golden responses.
+//! builders of `aw_client_rust::queries` against the docs/QUERY.md §9 golden responses.
 
 mod common;
 
@@ -12,7 +12,7 @@ use aw_client_rust::queries::{
 use aw_client_rust::AwClient;
 use common::{datetime, event, golden, load_query_fixture, Server};
 
-/// A server holding the buckets and events of QUERY.md §9.F.
+/// A server holding the buckets and events of docs/QUERY.md §9.F.
 async fn fixture_server() -> (Server, AwClient) {
     let server = Server::start();
     let client = server.client();
@@ -91,7 +91,7 @@ async fn canonical_queries_give_the_query_md_9_responses() {
 
 #[tokio::test]
 async fn full_desktop_query_without_categories_parses() {
-    // QUERY.md §9.4: upstream's builder produced a ParsingError here.
+    // docs/QUERY.md §9.4: upstream's builder produced a ParsingError here.
     let (_server, client) = fixture_server().await;
     let periods = golden("9_1").periods;
     let mut params = myhost_params();

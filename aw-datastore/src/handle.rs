@@ -138,7 +138,7 @@ impl Datastore {
         }
     }
 
-    /// Merges a heartbeat into the bucket's last event or inserts it (API.md §5).
+    /// Merges a heartbeat into the bucket's last event or inserts it (docs/API.md §5).
     /// Answered before the commit, which follows within a second.
     pub fn heartbeat(&self, bucket_id: &str, heartbeat: Event, pulsetime: f64) -> Result<Event> {
         match self.request(Command::Heartbeat(

@@ -1,4 +1,4 @@
-//! The heartbeat merge rule of API.md §5.1, as a pure function.
+//! The heartbeat merge rule of docs/API.md §5.1, as a pure function.
 
 use aw_models::time::{duration_from_secs, duration_nanos};
 use aw_models::Event;
@@ -50,7 +50,7 @@ mod tests {
     }
 
     /// (last start, last duration, heartbeat start, heartbeat duration, pulsetime,
-    /// data of heartbeat, expected merged duration or None). Rows of API.md §5.1.
+    /// data of heartbeat, expected merged duration or None). Rows of docs/API.md §5.1.
     /// Last start, last seconds, heartbeat start, heartbeat seconds, pulsetime,
     /// heartbeat data, expected merged seconds.
     type Case = (

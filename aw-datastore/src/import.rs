@@ -1,5 +1,5 @@
 //! Importing an export document: new buckets are created, existing ones receive the
-//! events they do not already hold (API.md §3.14).
+//! events they do not already hold (docs/API.md §3.14).
 //!
 //! Runs inside one savepoint held by the worker, so an import lands whole or not at
 //! all. It reads the bucket cache but does not change it; it returns the new cache

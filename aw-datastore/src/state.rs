@@ -24,7 +24,7 @@ pub struct State {
     pub conn: Connection,
     /// Every bucket, by id.
     pub buckets: BucketCache,
-    /// The last event of each bucket that received a heartbeat (API.md §5.2).
+    /// The last event of each bucket that received a heartbeat (docs/API.md §5.2).
     pub last_events: HashMap<String, Event>,
 }
 
@@ -97,7 +97,7 @@ impl State {
         Ok(incoming)
     }
 
-    /// Merges or inserts a heartbeat (API.md §5).
+    /// Merges or inserts a heartbeat (docs/API.md §5).
     pub fn heartbeat(
         &mut self,
         bucket_id: &str,

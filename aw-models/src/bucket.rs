@@ -11,7 +11,7 @@ use crate::{Event, JsonMap};
 /// Output order: `id, type, client, hostname, created, data, metadata, events,
 /// last_updated`; every optional is written as `null`. On input only `type`, `client`
 /// and `hostname` are required; `metadata` is ignored; invalid elements of `events`
-/// are dropped one by one (API.md §4.4).
+/// are dropped one by one (docs/API.md §4.4).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Bucket {
     /// Public bucket id (the path id wins on create; the import uses this one).

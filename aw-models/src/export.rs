@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Bucket;
 
 /// `{"buckets": {<id>: Bucket with events}}`. On import the map key is ignored and
-/// each bucket's own `id` is used (API.md §3.14).
+/// each bucket's own `id` is used (docs/API.md §3.14).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct BucketsExport {
     /// Buckets keyed by id (sorted, so exports are deterministic).

@@ -82,6 +82,14 @@ pub fn duration_nanos(duration: &TimeDelta) -> i64 {
 }
 
 /// serde helpers for a required date-time field.
+/// The serde error for a date-time field that does not parse: the value, the
+/// expected form and chrono's reason (serde adds the line and column).
+fn invalid_datetime<E: serde::de::Error>(text: &str, err: &ModelError) -> E {
+    E::custom(format_args!(
+        "invalid date-time {text:?} (expected RFC 3339, e.g. 2020-01-01T00:00:00Z): {err}"
+    ))
+}
+
 pub(crate) mod datetime {
     use super::*;
 
@@ -96,7 +104,7 @@ pub(crate) mod datetime {
         de: D,
     ) -> std::result::Result<DateTime<Utc>, D::Error> {
         let text = std::borrow::Cow::<'de, str>::deserialize(de)?;
-        parse_json_datetime(&text).map_err(serde::de::Error::custom)
+        parse_json_datetime(&text).map_err(|err| invalid_datetime(&text, &err))
     }
 }
 
@@ -120,7 +128,7 @@ pub(crate) mod option_datetime {
         match Option::<std::borrow::Cow<'de, str>>::deserialize(de)? {
             Some(text) => parse_json_datetime(&text)
                 .map(Some)
-                .map_err(serde::de::Error::custom),
+                .map_err(|err| invalid_datetime(&text, &err)),
             None => Ok(None),
         }
     }

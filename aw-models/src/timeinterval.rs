@@ -1,4 +1,4 @@
-//! [`TimeInterval`]: a `<start>/<end>` period, parsed as QUERY.md §1.1 describes.
+//! [`TimeInterval`]: a `<start>/<end>` period, parsed as docs/QUERY.md §1.1 describes.
 
 use std::fmt;
 use std::str::FromStr;

@@ -20,7 +20,7 @@ pub enum DatastoreQueryError {
 pub trait QueryDatastore: Send + Sync {
     /// The events of `bucket_id` touching `[start, end]` (`end >= start` and
     /// `start <= end`, both inclusive), clipped to it, newest first (ties: ascending
-    /// end, then ascending id), every one with its id (API.md §3.6).
+    /// end, then ascending id), every one with its id (docs/API.md §3.6).
     fn get_events(
         &self,
         bucket_id: &str,

@@ -1,17 +1,20 @@
-//! [`QueryError`]: every way a query can fail, rendered exactly as upstream renders it.
+//! [`QueryError`]: every way a query can fail, rendered exactly as upstream renders it,
+//! and [`ErrorDetail`], the explanation for people that goes next to that text.
 
+use serde::Serialize;
 use thiserror::Error;
 
 use crate::datastore::DatastoreQueryError;
 
 /// A failed query. `Display` is the text upstream puts in the `message` of its HTTP 500
 /// answer: the Rust Debug form of the variant, e.g. `VariableNotDefined("x")` or
-/// `EmptyQuery` (QUERY.md §1.5). The payloads are that text's user contract.
+/// `EmptyQuery` (docs/QUERY.md §1.5). The payloads are that text's user contract.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum QueryError {
-    /// The program does not parse: `return (1;` (payload: token, span and expected set, §3.3).
+    /// The program does not parse: `return (1;` (payload: token, span and expected set,
+    /// §3.3; the [`ParsePosition`] is not part of the text).
     #[error("ParsingError({0:?})")]
-    ParsingError(String),
+    ParsingError(String, Box<ParsePosition>),
     /// The program ran without binding `RETURN`: ``, `x = 1;`.
     #[error("EmptyQuery")]
     EmptyQuery,
@@ -43,6 +46,130 @@ pub enum QueryError {
     /// Not upstream (which panics): the result holds a function value, e.g. `return print;`.
     #[error("UnserializableResult({0:?})")]
     UnserializableResult(String),
+}
+
+/// Where a program stopped parsing, in terms a person can use (upstream's text
+/// only has byte offsets and token names).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ParsePosition {
+    /// Byte offset of the offending token; `None` at the end of the program.
+    pub offset: Option<usize>,
+    /// 1-based line of the offending token (or of the end), counting every newline.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// The offending token as written, e.g. `;`; `None` at the end of the program.
+    pub found: Option<String>,
+    /// What would have been accepted there, e.g. `)`, `a name`, `a number`.
+    pub expected: Vec<&'static str>,
+}
+
+impl ParsePosition {
+    /// Fills in `line` and `column` from the program text the offset points into.
+    pub(crate) fn locate(&mut self, source: &str) {
+        let mut offset = self.offset.unwrap_or(source.len()).min(source.len());
+        while !source.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = source.get(..offset).unwrap_or(source);
+        self.line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |newline| newline + 1);
+        self.column = before
+            .get(line_start..)
+            .map_or(0, |text| text.chars().count())
+            + 1;
+    }
+}
+
+/// The `detail` member of a failed query's answer: what went wrong in words, and for
+/// parse errors where. Not part of upstream's answer, which has only `message`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorDetail {
+    /// The error variant, e.g. `ParsingError`.
+    pub kind: &'static str,
+    /// A sentence saying what is wrong.
+    pub explanation: String,
+    /// 1-based line (parse errors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column in characters (parse errors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+    /// The token found, `end of program` at the end (parse errors only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    /// What would have been accepted (parse errors only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expected: Vec<&'static str>,
+}
+
+impl QueryError {
+    /// The explanation for people that goes next to the upstream text.
+    pub fn detail(&self) -> ErrorDetail {
+        let plain = |kind: &'static str, explanation: String| ErrorDetail {
+            kind,
+            explanation,
+            line: None,
+            column: None,
+            found: None,
+            expected: Vec::new(),
+        };
+        match self {
+            QueryError::ParsingError(_, position) => {
+                let found = position.found.as_deref().unwrap_or("end of program");
+                ErrorDetail {
+                    kind: "ParsingError",
+                    explanation: format!(
+                        "syntax error at line {}, column {}: found {found}, expected {}",
+                        position.line,
+                        position.column,
+                        position.expected.join(" or ")
+                    ),
+                    line: Some(position.line),
+                    column: Some(position.column),
+                    found: Some(found.to_string()),
+                    expected: position.expected.clone(),
+                }
+            }
+            QueryError::EmptyQuery => plain(
+                "EmptyQuery",
+                "the program never sets RETURN; end it with `RETURN = <value>;`".to_string(),
+            ),
+            QueryError::VariableNotDefined(name) => plain(
+                "VariableNotDefined",
+                format!("`{name}` is neither a variable assigned earlier nor a built-in function"),
+            ),
+            QueryError::MathError(text) => plain("MathError", format!("arithmetic failed: {text}")),
+            QueryError::InvalidType(text) => plain(
+                "InvalidType",
+                format!("an operator, comparison, `if` condition or call got a value of the wrong type: {text}"),
+            ),
+            QueryError::InvalidFunctionParameters(text) => plain(
+                "InvalidFunctionParameters",
+                format!("a built-in function got the wrong number or kind of arguments: {text}"),
+            ),
+            QueryError::TimeIntervalError(text) => plain(
+                "TimeIntervalError",
+                format!("TIMEINTERVAL was reassigned to something that is not a period: {text}"),
+            ),
+            QueryError::BucketQueryError(text) => plain(
+                "BucketQueryError",
+                format!("a bucket could not be read (GET /api/0/buckets/ lists the ids): {text}"),
+            ),
+            QueryError::RegexCompileError(text) => plain(
+                "RegexCompileError",
+                format!("a regular expression does not compile: {text}"),
+            ),
+            QueryError::NestingTooDeep(depth) => plain(
+                "NestingTooDeep",
+                format!("the program nests more than {depth} levels deep"),
+            ),
+            QueryError::UnserializableResult(text) => plain(
+                "UnserializableResult",
+                format!("RETURN holds a function, which has no JSON form: {text}"),
+            ),
+        }
+    }
 }
 
 /// Result alias for this crate.
@@ -78,6 +205,30 @@ mod tests {
         ];
         for (err, text) in cases {
             assert_eq!(err.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let source = "a = 1;\nb = \"é\" c;";
+        let cases = [
+            (Some(0), 1, 1),
+            (Some(7), 2, 1),
+            (Some(16), 2, 9),
+            (Some(13), 2, 6),
+            (None, 2, 11),
+        ];
+        for (offset, line, column) in cases {
+            let mut position = ParsePosition {
+                offset,
+                ..ParsePosition::default()
+            };
+            position.locate(source);
+            assert_eq!(
+                (position.line, position.column),
+                (line, column),
+                "{offset:?}"
+            );
         }
     }
 }

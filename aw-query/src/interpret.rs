@@ -1,4 +1,4 @@
-//! The interpreter: runs a parsed program for one time period (QUERY.md §4).
+//! The interpreter: runs a parsed program for one time period (docs/QUERY.md §4).
 
 use std::collections::{BTreeMap, HashMap};
 

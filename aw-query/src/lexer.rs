@@ -1,4 +1,4 @@
-//! The lexer: source text to tokens by maximal munch (QUERY.md §2).
+//! The lexer: source text to tokens by maximal munch (docs/QUERY.md §2).
 //!
 //! There is no lexer error: at a character no rule matches, lexing stops as if
 //! the input ended there (§2.4), and the parser sees end of input.
@@ -6,7 +6,7 @@
 use std::fmt;
 
 /// One token. The variant names and their `Debug` form are part of the parse error
-/// text (QUERY.md §3.3), so they follow upstream's spelling.
+/// text (docs/QUERY.md §3.3), so they follow upstream's spelling.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Token {
     /// `if`

@@ -36,7 +36,7 @@ mod value;
 use aw_models::{Query, TimeInterval};
 
 pub use datastore::{DatastoreQueryError, MemoryDatastore, QueryDatastore};
-pub use error::{QueryError, Result};
+pub use error::{ErrorDetail, ParsePosition, QueryError, Result};
 pub use parser::MAX_DEPTH;
 pub use value::DataType;
 
@@ -71,7 +71,14 @@ pub fn query_all(request: &Query, datastore: &dyn QueryDatastore) -> Result<Vec<
 
 /// Lexes and parses `code` and marks the variable reads that can move their value.
 fn compile(code: &str) -> Result<ast::Program> {
-    let mut program = parser::parse(lexer::lex(code))?;
+    let mut program = match parser::parse(lexer::lex(code)) {
+        Ok(program) => program,
+        Err(QueryError::ParsingError(text, mut position)) => {
+            position.locate(code);
+            return Err(QueryError::ParsingError(text, position));
+        }
+        Err(err) => return Err(err),
+    };
     liveness::mark_last_uses(&mut program);
     Ok(program)
 }

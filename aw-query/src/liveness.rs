@@ -1,5 +1,5 @@
 //! Marks the variable reads that are the last use of their binding, so the interpreter
-//! can move the value out of the environment instead of copying it (QUERY.md §10).
+//! can move the value out of the environment instead of copying it (docs/QUERY.md §10).
 //!
 //! A backward liveness pass over the tree: programs have no loops, so every read is
 //! evaluated at most once, and a read is a last use when no path from it reaches

@@ -1,4 +1,4 @@
-//! The parser: tokens to a [`Program`] by recursive descent (QUERY.md §3).
+//! The parser: tokens to a [`Program`] by recursive descent (docs/QUERY.md §3).
 //!
 //! The grammar is upstream's LALR(1) grammar; errors name the offending token and the
 //! terminals upstream's automaton would accept at that point ([`expected`]), so the
@@ -9,7 +9,7 @@ mod expected;
 use std::collections::HashMap;
 
 use crate::ast::{BinOp, Expr, Program, Stmt};
-use crate::error::{QueryError, Result};
+use crate::error::{ParsePosition, QueryError, Result};
 use crate::lexer::{Span, Token};
 use expected::{Ctx, Kind};
 
@@ -70,7 +70,17 @@ impl Parser {
     /// A `ParsingError` at the current token (or end of input).
     fn error(&self, expected: &[Kind]) -> QueryError {
         let found = self.tokens.get(self.pos).cloned();
-        QueryError::ParsingError(format!("{:?}", (found, expected::describe(expected))))
+        // Line and column are filled in by `compile`, which has the source text.
+        let position = ParsePosition {
+            offset: found.as_ref().map(|(_, span)| span.lo),
+            found: found.as_ref().map(|(token, _)| expected::as_written(token)),
+            expected: expected.iter().map(|kind| kind.in_words()).collect(),
+            ..ParsePosition::default()
+        };
+        QueryError::ParsingError(
+            format!("{:?}", (found, expected::describe(expected))),
+            Box::new(position),
+        )
     }
 
     fn check_depth(&self, depth: usize) -> Result<()> {

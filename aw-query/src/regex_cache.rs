@@ -1,4 +1,4 @@
-//! Compiled regexes, cached per thread by pattern text (QUERY.md §10).
+//! Compiled regexes, cached per thread by pattern text (docs/QUERY.md §10).
 //!
 //! aw-webui sends the same 15–50 category rules with every query and every period, so
 //! each distinct pattern is compiled once and shared. The cache is per thread (the

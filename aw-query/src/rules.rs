@@ -1,4 +1,4 @@
-//! Category and tag rules: validation with upstream's messages (QUERY.md §8) and matching.
+//! Category and tag rules: validation with upstream's messages (docs/QUERY.md §8) and matching.
 
 use std::rc::Rc;
 

@@ -11,7 +11,7 @@ use serde::{Serialize, Serializer};
 use crate::error::{QueryError, Result};
 use crate::functions::Builtin;
 
-/// A query value (QUERY.md §5.1).
+/// A query value (docs/QUERY.md §5.1).
 ///
 /// Serialises to the JSON upstream sends: `None` as `[]`, numbers as floats, events as
 /// `{"data","duration","id","timestamp"}`, dict keys sorted. A `Function` cannot be

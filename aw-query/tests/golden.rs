@@ -1,4 +1,4 @@
-//! Golden tests: every example of QUERY.md as data in `tests/golden/*.json`, one
+//! Golden tests: every example of docs/QUERY.md as data in `tests/golden/*.json`, one
 //! `#[test]` per file, all run through `common::check`.
 
 mod common;

@@ -1,14 +1,14 @@
-//! The command line of the `aw-server` binary (flag names as upstream, API.md §7.1).
+//! The command line of the `aw-server` binary (flag names as upstream, docs/API.md §7.1).
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-/// `aw-server [OPTIONS]`. Every flag overrides the config file (API.md §7.4).
+/// `aw-server [OPTIONS]`. Every flag overrides the config file (docs/API.md §7.4).
 #[derive(Debug, Clone, Default, Parser)]
 #[command(
     name = "aw-server",
-    version,
+    version = crate::version::LONG_VERSION,
     about = "ActivityWatch-compatible REST server"
 )]
 pub struct Cli {
@@ -18,7 +18,7 @@ pub struct Cli {
     /// Log at debug level.
     #[arg(long)]
     pub verbose: bool,
-    /// Address to listen on (an IP address, e.g. 127.0.0.1 or 0.0.0.0).
+    /// Address to listen on (an IP address, e.g. 127.0.0.1 or 0.0.0.0, or localhost).
     #[arg(long)]
     pub host: Option<String>,
     /// Port to listen on.

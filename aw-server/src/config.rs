@@ -2,8 +2,9 @@
 //!
 //! The file is TOML at `<config dir>/config.toml` (`config-testing.toml` in testing
 //! mode) or the `--config` path; it is created with commented defaults when missing
-//! (API.md §7.4). Unknown keys are ignored, as upstream does. Bad values give a
-//! [`StartupError`] naming the file or flag, never a panic.
+//! (docs/API.md §7.4). Unknown keys are ignored, as upstream does, but each is
+//! warned about by name (a misspelt `prot = 5700` would otherwise go unnoticed).
+//! Bad values give a [`StartupError`] naming the file or flag, never a panic.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -27,8 +28,10 @@ pub const DEFAULT_TESTING_PORT: u16 = 5666;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default)]
 pub struct Config {
-    /// Address to listen on; must be an IP address (`127.0.0.1`, `0.0.0.0`, `::1`).
-    /// The Host-header check (DNS-rebinding defence) is on for loopback addresses.
+    /// Address to listen on: an IP address (`127.0.0.1`, `0.0.0.0`, `::1`) or
+    /// `localhost` (= `127.0.0.1`). The Host-header check (DNS-rebinding defence) is
+    /// on for loopback addresses.
+    #[serde(deserialize_with = "deserialize_address")]
     pub address: IpAddr,
     /// Port to listen on; default 5600, 5666 in testing mode, 0 = any free port.
     pub port: Option<u16>,
@@ -36,6 +39,9 @@ pub struct Config {
     pub cors: Vec<String>,
     /// Extra CORS origins as regexes; each must match the WHOLE origin (anchored).
     pub cors_regex: Vec<String>,
+    /// Extra host names the Host-header check accepts (any port), e.g. the name a
+    /// reverse proxy forwards. Each one is a name a DNS-rebinding page could use.
+    pub allowed_hosts: Vec<String>,
     /// Authentication settings (`[auth]` table).
     pub auth: AuthConfig,
     /// Directories served under `/pages/<name>` (`[custom_static]` table: name = path).
@@ -45,6 +51,9 @@ pub struct Config {
     /// Automatic backups of the database (`[backup]` table).
     pub backup: BackupConfig,
 
+    /// The config file that was read (set by [`Config::load`]).
+    #[serde(skip)]
+    pub config_file: Option<PathBuf>,
     /// Testing mode (`--testing`, always on in debug builds as upstream); not settable in the file.
     #[serde(skip)]
     pub testing: bool,
@@ -103,10 +112,12 @@ impl Default for Config {
             port: None,
             cors: Vec::new(),
             cors_regex: Vec::new(),
+            allowed_hosts: Vec::new(),
             auth: AuthConfig::default(),
             custom_static: BTreeMap::new(),
             limits: BodyLimits::default(),
             backup: BackupConfig::default(),
+            config_file: None,
             testing: false,
             verbose: false,
             dbpath: None,
@@ -126,23 +137,44 @@ impl Config {
             None => dirs.config_dir.join(config_file_name(testing)),
         };
         let text = read_or_create(&path, testing)?;
-        let mut config = Config::from_toml(&text).map_err(|reason| StartupError::Config {
-            path: path.clone(),
-            reason,
-        })?;
+        let (mut config, unknown) =
+            Config::from_toml_reporting_unknown(&text).map_err(|reason| StartupError::Config {
+                path: path.clone(),
+                reason,
+            })?;
+        for key in unknown {
+            log::warn!(
+                "Config file {}: unknown key '{key}' ignored (see docs/API.md §7.4 for the keys)",
+                path.display()
+            );
+        }
+        log::info!("Using config file {}", path.display());
+        config.config_file = Some(path);
         config.testing = testing;
         config.apply_cli(cli)?;
         Ok(config)
     }
 
-    /// Testing mode: `--testing`, and always in debug builds, as upstream (API.md §7.2).
+    /// Testing mode: `--testing`, and always in debug builds, as upstream (docs/API.md §7.2).
     pub fn testing_mode(cli: &Cli) -> bool {
         cli.testing || cfg!(debug_assertions)
     }
 
     /// Parses a config file's text (unknown keys ignored).
     pub fn from_toml(text: &str) -> Result<Config, String> {
-        toml::from_str(text).map_err(|err: toml::de::Error| err.to_string())
+        Config::from_toml_reporting_unknown(text).map(|(config, _)| config)
+    }
+
+    /// Parses a config file's text and lists the keys it ignored, dotted
+    /// (`prot`, `auth.apikey`).
+    pub fn from_toml_reporting_unknown(text: &str) -> Result<(Config, Vec<String>), String> {
+        let mut unknown = Vec::new();
+        let deserializer = toml::Deserializer::new(text);
+        let config = serde_ignored::deserialize(deserializer, |path| {
+            unknown.push(path.to_string());
+        })
+        .map_err(|err: toml::de::Error| err.to_string())?;
+        Ok((config, unknown))
     }
 
     /// Applies the command-line overrides.
@@ -154,9 +186,7 @@ impl Config {
         };
         self.verbose |= cli.verbose;
         if let Some(host) = &cli.host {
-            self.address = host.parse().map_err(|err: std::net::AddrParseError| {
-                invalid("--host", host, err.to_string())
-            })?;
+            self.address = parse_address(host).map_err(|reason| invalid("--host", host, reason))?;
         }
         if let Some(port) = &cli.port {
             let port = port
@@ -217,6 +247,22 @@ impl Config {
     }
 }
 
+/// An IP address, or `localhost` (any case), which means `127.0.0.1` as in the
+/// Python aw-server's default config.
+pub fn parse_address(text: &str) -> Result<IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    }
+    text.parse().map_err(|_| {
+        format!("'{text}' is not an IP address (use e.g. 127.0.0.1, ::1, 0.0.0.0 or localhost)")
+    })
+}
+
+fn deserialize_address<'de, D: serde::Deserializer<'de>>(de: D) -> Result<IpAddr, D::Error> {
+    let text = String::deserialize(de)?;
+    parse_address(&text).map_err(serde::de::Error::custom)
+}
+
 /// `config.toml`, or `config-testing.toml` in testing mode.
 pub fn config_file_name(testing: bool) -> &'static str {
     if testing {
@@ -236,7 +282,7 @@ pub fn default_config_text(testing: bool) -> String {
     let backup = crate::backup_config::DEFAULT_TEXT;
     format!(
         "### DEFAULT SETTINGS ###\n\
-         # Address to listen on (an IP address; 0.0.0.0 listens everywhere).\n\
+         # Address to listen on (an IP address or localhost; 0.0.0.0 listens everywhere).\n\
          #address = \"127.0.0.1\"\n\
          # Port to listen on.\n\
          #port = {port}\n\
@@ -244,6 +290,8 @@ pub fn default_config_text(testing: bool) -> String {
          #cors = []\n\
          # Extra CORS origins as regexes, each matched against the whole origin.\n\
          #cors_regex = []\n\
+         # Extra Host-header names to accept, e.g. a reverse proxy's (DNS-rebinding risk).\n\
+         #allowed_hosts = []\n\
          #\n\
          #[auth]\n\
          # Require \"Authorization: Bearer <key>\" on /api/ (GET /api/0/info stays open).\n\
@@ -277,22 +325,27 @@ pub fn parse_custom_static(spec: &str) -> Result<BTreeMap<String, PathBuf>, Stri
 }
 
 fn read_or_create(path: &Path, testing: bool) -> Result<String, StartupError> {
-    let io_error = |source| StartupError::Io {
-        path: path.to_path_buf(),
-        source,
+    let io_error = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| StartupError::Io {
+            action,
+            path,
+            source,
+        }
     };
     match fs::read_to_string(path) {
         Ok(text) => Ok(text),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
             let text = default_config_text(testing);
             if let Some(parent) = path.parent() {
-                fs::create_dir_all(parent).map_err(io_error)?;
+                fs::create_dir_all(parent)
+                    .map_err(io_error("create the config directory", parent))?;
             }
-            fs::write(path, &text).map_err(io_error)?;
+            fs::write(path, &text).map_err(io_error("write the default config file", path))?;
             log::info!("Created a default config file at {}", path.display());
             Ok(text)
         }
-        Err(err) => Err(io_error(err)),
+        Err(err) => Err(io_error("read the config file", path)(err)),
     }
 }
 
@@ -319,6 +372,7 @@ mod tests {
             .starts_with("### DEFAULT SETTINGS ###"));
         let expected = Config {
             testing: config.testing,
+            config_file: Some(path.clone()),
             ..Config::default()
         };
         assert_eq!(config, expected);
@@ -353,7 +407,7 @@ mod tests {
     #[test]
     fn bad_file_values_are_errors() {
         for text in [
-            "address = \"localhost\"",
+            "address = \"example.com\"",
             "port = 70000",
             "port = \"x\"",
             "cors = 1",
@@ -361,6 +415,24 @@ mod tests {
         ] {
             assert!(Config::from_toml(text).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn unknown_keys_are_named_and_localhost_is_loopback() {
+        let (config, unknown) = Config::from_toml_reporting_unknown(
+            "prot = 5700\naddress = \"LocalHost\"\nallowed_hosts = [\"aw.lan\"]\n\
+             [auth]\napikey = \"k\"\n[limits]\njson = 5\n",
+        )
+        .unwrap();
+        assert_eq!(unknown, ["prot", "auth.apikey"]);
+        assert_eq!(config.address, IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert_eq!(config.allowed_hosts, ["aw.lan"]);
+        assert_eq!(config.limits.json, 5);
+        let (_, none) = Config::from_toml_reporting_unknown(&default_config_text(false)).unwrap();
+        assert!(none.is_empty(), "{none:?}");
+        let mut config = Config::default();
+        config.apply_cli(&cli(&["--host", "localhost"])).unwrap();
+        assert_eq!(config.address.to_string(), "127.0.0.1");
     }
 
     #[test]
@@ -401,7 +473,7 @@ mod tests {
         for args in [
             &["--port", "70000"][..],
             &["--port", "x"],
-            &["--host", "localhost"],
+            &["--host", "example.com"],
             &["--custom-static", "noequals"],
             &["--custom-static", "=/x"],
         ] {

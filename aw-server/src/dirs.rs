@@ -1,4 +1,4 @@
-//! Where the server keeps its files (API.md §7.3), and the device id stored there (§7.9).
+//! Where the server keeps its files (docs/API.md §7.3), and the device id stored there (§7.9).
 
 use std::fs;
 use std::io;
@@ -20,6 +20,11 @@ pub struct Dirs {
     pub log_dir: PathBuf,
     /// `$XDG_DATA_HOME/activitywatch/aw-server/peewee-sqlite.v2.db`: the Python server's DB.
     pub legacy_db: PathBuf,
+    /// `$XDG_DATA_HOME/activitywatch/aw-server`: the Python server's data (`device_id`).
+    pub legacy_data_dir: PathBuf,
+    /// `$XDG_CONFIG_HOME/activitywatch/aw-server`: the Python server's config
+    /// (`settings.json`, the web UI's settings).
+    pub legacy_config_dir: PathBuf,
 }
 
 impl Dirs {
@@ -44,6 +49,8 @@ impl Dirs {
                 .join(APP_DIR)
                 .join("aw-server")
                 .join("peewee-sqlite.v2.db"),
+            legacy_data_dir: data_base.join(APP_DIR).join("aw-server"),
+            legacy_config_dir: config_base.join(APP_DIR).join("aw-server"),
         }
     }
 }

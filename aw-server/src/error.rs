@@ -1,19 +1,23 @@
 //! [`ApiError`]: the one place that decides HTTP status codes (STYLE rule 4), and
-//! [`StartupError`] for everything that can stop the server from starting.
+//! [`StartupError`] (in `error/startup.rs`) for everything that stops the start.
 //!
-//! Every error answer is `{"message": "<Display text>"}` with `application/json`,
-//! except the body-problem variants (400/413/422 for unreadable bodies, 404 for
-//! missing files), which go to Rocket's default catchers because clients and
-//! upstream tests expect Rocket's default pages there (API.md §1.5, §2).
+//! Every error answer is `{"message": "<Display text>"}` with `application/json`
+//! (docs/API.md §2), also where upstream sends Rocket's default HTML pages (bodies
+//! that do not parse, unknown routes, a wrong `Content-Type`): the statuses stay
+//! upstream's, only the body now says what was wrong. Query errors add a `detail`
+//! object next to upstream's `message` (docs/QUERY.md §1.4).
+
+mod startup;
 
 use std::io::Cursor;
-use std::path::PathBuf;
 
 use aw_datastore::DatastoreError;
 use aw_query::QueryError;
 use rocket::http::{ContentType, Status};
 use rocket::response::{self, Responder, Response};
 use rocket::Request;
+
+pub use startup::StartupError;
 
 /// Why a request failed. The variant alone decides the status ([`ApiError::status`]).
 #[derive(Debug, Clone, thiserror::Error)]
@@ -24,7 +28,7 @@ pub enum ApiError {
         /// Text for the client.
         message: String,
     },
-    /// `POST /api/0/buckets/<id>` for an existing id: 304, as upstream (API.md §3.4);
+    /// `POST /api/0/buckets/<id>` for an existing id: 304, as upstream (docs/API.md §3.4);
     /// hyper sends no body with a 304.
     #[error("{message}")]
     AlreadyExists {
@@ -53,38 +57,101 @@ pub enum ApiError {
     #[error("Too long key")]
     KeyTooLong,
     /// A request body that is not JSON at all: empty, syntax error, invalid UTF-8, a
-    /// broken multipart stream (400, Rocket's default page).
-    #[error("malformed request body: {detail}")]
+    /// broken multipart stream (400, as Rocket).
+    #[error("Request body is not valid JSON: {detail}")]
     MalformedBody {
-        /// Parser detail, logged only.
+        /// The parser's reason, with line and column.
         detail: String,
     },
-    /// Well-formed JSON of the wrong shape, or a multipart body without a
-    /// `buckets` part (422, Rocket's default page).
-    #[error("request body has the wrong shape: {detail}")]
+    /// Well-formed JSON of the wrong shape (a missing or mistyped field, a bad
+    /// timestamp), or a multipart body without a `buckets` part (422, as Rocket).
+    #[error("Request body has the wrong shape: {detail}")]
     InvalidBody {
-        /// Parser detail, logged only.
+        /// The parser's reason, with line and column.
         detail: String,
     },
-    /// A body over the route's size limit (413, Rocket's default page).
-    #[error("request body is larger than {limit} bytes")]
+    /// A body over the route's size limit (413, as Rocket).
+    #[error("Request body is larger than the limit of {limit} bytes")]
     BodyTooLarge {
         /// The limit in bytes.
         limit: u64,
     },
-    /// A web UI file that does not exist (404, Rocket's default page).
-    #[error("no such file: {path}")]
+    /// A web UI file that does not exist (404).
+    #[error("No such file: {path}")]
     NoSuchFile {
         /// The requested path.
         path: String,
     },
-    /// The Host header is not a loopback name (400, upstream text; API.md §7.7).
+    /// No route has this path and method (404, as Rocket).
+    #[error("No route for {method} {path}{}", allowed_methods(allowed))]
+    NoRoute {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The methods this path does answer, if any.
+        allowed: Vec<String>,
+    },
+    /// The route exists but needs another `Content-Type` (404, as Rocket, which finds
+    /// no route then).
+    #[error(
+        "{method} {path} needs Content-Type {} (got {})",
+        expected.join(" or "),
+        found.as_deref().unwrap_or("none")
+    )]
+    WrongContentType {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The formats the route takes.
+        expected: Vec<String>,
+        /// The request's `Content-Type`, if any.
+        found: Option<String>,
+    },
+    /// A path or query parameter is missing or does not parse (422, as Rocket).
+    #[error("{method} {path}: a parameter of route {route} is missing or not valid")]
+    InvalidParameters {
+        /// The request method.
+        method: String,
+        /// The request path.
+        path: String,
+        /// The route pattern, e.g. `/api/0/buckets/<bucket_id>/events/<event_id>`.
+        route: String,
+    },
+    /// A required query parameter is missing (422, as Rocket).
+    #[error("Missing query parameter '{name}' ({hint})")]
+    MissingParameter {
+        /// The parameter.
+        name: String,
+        /// What it should hold.
+        hint: String,
+    },
+    /// A query parameter does not parse (422, as Rocket).
+    #[error("Invalid query parameter '{name}={value}': {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: String,
+        /// The value given.
+        value: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Any other status Rocket produced without a known reason.
+    #[error("{code} {reason}")]
+    Framework {
+        /// The HTTP status code.
+        code: u16,
+        /// Its reason phrase.
+        reason: String,
+    },
+    /// The Host header is not a loopback name (400, upstream text; docs/API.md §7.7).
     #[error("Host header is invalid")]
     InvalidHost,
-    /// The API key is missing or wrong (401, upstream text; API.md §7.8).
+    /// The API key is missing or wrong (401, upstream text; docs/API.md §7.8).
     #[error("Missing or invalid API key. Set 'Authorization: Bearer <key>' header.")]
     MissingApiKey,
-    /// The `Origin` is not in the CORS allow-list (403; API.md §7.6).
+    /// The `Origin` is not in the CORS allow-list (403; docs/API.md §7.6).
     #[error("CORS: origin '{origin}' is not allowed")]
     OriginNotAllowed {
         /// The refused `Origin` header.
@@ -99,11 +166,14 @@ pub enum ApiError {
         /// The requested method.
         method: String,
     },
-    /// The query program failed: 500 with the error text, as upstream (QUERY.md §1.4).
+    /// The query program failed: 500 with the error text, as upstream (docs/QUERY.md
+    /// §1.4), plus a `detail` object for people.
     #[error("{message}")]
     QueryFailed {
-        /// The query error's text.
+        /// The query error's text, byte for byte upstream's.
         message: String,
+        /// Where and why, e.g. `{"line": 1, "column": 10, "found": ";", …}`.
+        detail: serde_json::Value,
     },
     /// The datastore cannot take writes right now, e.g. disk full (503).
     #[error("{message}")]
@@ -125,8 +195,11 @@ impl ApiError {
     /// The HTTP status of this error.
     pub fn status(&self) -> Status {
         match self {
-            ApiError::NotFound { .. } | ApiError::NoSuchFile { .. } => Status::NotFound,
-            // API.md §3.4: clients treat 304 on bucket creation as success.
+            ApiError::NotFound { .. }
+            | ApiError::NoSuchFile { .. }
+            | ApiError::NoRoute { .. }
+            | ApiError::WrongContentType { .. } => Status::NotFound,
+            // docs/API.md §3.4: clients treat 304 on bucket creation as success.
             ApiError::AlreadyExists { .. } => Status::NotModified,
             ApiError::InvalidInput { .. }
             | ApiError::InvalidStart { .. }
@@ -140,23 +213,27 @@ impl ApiError {
                 Status::Forbidden
             }
             ApiError::BodyTooLarge { .. } => Status::PayloadTooLarge,
-            ApiError::InvalidBody { .. } => Status::UnprocessableEntity,
-            // QUERY.md §1.4: every query error is a 500, as upstream.
+            ApiError::InvalidBody { .. }
+            | ApiError::InvalidParameters { .. }
+            | ApiError::MissingParameter { .. }
+            | ApiError::InvalidParameter { .. } => Status::UnprocessableEntity,
+            ApiError::Framework { code, .. } => {
+                Status::from_code(*code).unwrap_or(Status::InternalServerError)
+            }
+            // docs/QUERY.md §1.4: every query error is a 500, as upstream.
             ApiError::QueryFailed { .. } | ApiError::Internal { .. } => Status::InternalServerError,
             ApiError::Unavailable { .. } => Status::ServiceUnavailable,
         }
     }
 
-    /// Whether Rocket's default error page answers instead of `{"message"}`
-    /// (API.md §1.3/§1.5: body and file problems look exactly like Rocket's own).
-    fn uses_default_page(&self) -> bool {
-        matches!(
-            self,
-            ApiError::MalformedBody { .. }
-                | ApiError::InvalidBody { .. }
-                | ApiError::BodyTooLarge { .. }
-                | ApiError::NoSuchFile { .. }
-        )
+    /// The JSON body: `{"message": …}`, and `detail` for query errors.
+    fn body(&self) -> serde_json::Value {
+        match self {
+            ApiError::QueryFailed { message, detail } => {
+                serde_json::json!({ "message": message, "detail": detail })
+            }
+            other => serde_json::json!({ "message": other.to_string() }),
+        }
     }
 
     fn log(&self, request: &Request<'_>, status: Status) {
@@ -164,15 +241,29 @@ impl ApiError {
             ApiError::Internal { detail, .. } => detail.as_str(),
             _ => "",
         };
-        if status.code >= 500 {
+        if let ApiError::QueryFailed { .. } = self {
+            // A 500 for upstream's sake, but the program's fault, not the server's.
+            log::info!("{} {}: {status}: {self}", request.method(), request.uri());
+        } else if status.code >= 500 {
             log::error!(
                 "{} {}: {status}: {self} {detail}",
                 request.method(),
                 request.uri()
             );
         } else {
+            // Clients probe (GET of a missing event, a missing favicon): a 4xx is the
+            // client's business, logged for whoever debugs it, never as an error.
             log::debug!("{} {}: {status}: {self}", request.method(), request.uri());
         }
+    }
+}
+
+/// `` (this path answers GET, POST)`` for [`ApiError::NoRoute`], or nothing.
+fn allowed_methods(allowed: &[String]) -> String {
+    if allowed.is_empty() {
+        String::new()
+    } else {
+        format!(" (this path answers {})", allowed.join(", "))
     }
 }
 
@@ -181,13 +272,13 @@ impl From<DatastoreError> for ApiError {
         let message = err.to_string();
         match err {
             DatastoreError::NoSuchBucket { .. } => ApiError::NotFound { message },
-            // API.md §3.4: an existing bucket is a 304, not an error for clients.
+            // docs/API.md §3.4: an existing bucket is a 304, not an error for clients.
             DatastoreError::BucketAlreadyExists { .. } => ApiError::AlreadyExists { message },
-            // Deliberate fix of upstream's 500 (API.md §3.9): an unknown event id is a 404.
+            // Deliberate fix of upstream's 500 (docs/API.md §3.9): an unknown event id is a 404.
             DatastoreError::NoSuchEvent { .. } => ApiError::NotFound { message },
-            // Unreachable over HTTP: settings map it to `null` (API.md §2).
+            // Unreachable over HTTP: settings map it to `null` (docs/API.md §2).
             DatastoreError::NoSuchKey { .. } => ApiError::NotFound { message },
-            // Upstream crashed its worker on these (API.md §9); we answer 400.
+            // Upstream crashed its worker on these (docs/API.md §9); we answer 400.
             DatastoreError::InvalidInput { .. } => ApiError::InvalidInput { message },
             DatastoreError::StorageUnavailable { .. }
             | DatastoreError::FileReplaced { .. }
@@ -210,11 +301,13 @@ impl From<DatastoreError> for ApiError {
 }
 
 impl From<QueryError> for ApiError {
-    /// QUERY.md §1.4: every query error is a 500 whose message is the error's text.
+    /// docs/QUERY.md §1.4: every query error is a 500 whose message is the error's text,
+    /// as upstream; the `detail` is ours.
     fn from(err: QueryError) -> ApiError {
         let message = err.to_string();
+        let detail = serde_json::to_value(err.detail()).unwrap_or(serde_json::Value::Null);
         match err {
-            QueryError::ParsingError(_)
+            QueryError::ParsingError(..)
             | QueryError::EmptyQuery
             | QueryError::VariableNotDefined(_)
             | QueryError::MathError(_)
@@ -224,7 +317,7 @@ impl From<QueryError> for ApiError {
             | QueryError::BucketQueryError(_)
             | QueryError::RegexCompileError(_)
             | QueryError::NestingTooDeep(_)
-            | QueryError::UnserializableResult(_) => ApiError::QueryFailed { message },
+            | QueryError::UnserializableResult(_) => ApiError::QueryFailed { message, detail },
         }
     }
 }
@@ -246,10 +339,7 @@ impl<'r> Responder<'r, 'static> for ApiError {
     fn respond_to(self, request: &'r Request<'_>) -> response::Result<'static> {
         let status = self.status();
         self.log(request, status);
-        if self.uses_default_page() {
-            return Err(status);
-        }
-        let body = serde_json::to_string(&serde_json::json!({ "message": self.to_string() }))
+        let body = serde_json::to_string(&self.body())
             .unwrap_or_else(|_| String::from(r#"{"message":"internal error"}"#));
         Response::build()
             .status(status)
@@ -257,78 +347,4 @@ impl<'r> Responder<'r, 'static> for ApiError {
             .sized_body(body.len(), Cursor::new(body))
             .ok()
     }
-}
-
-/// Why the server could not start. `main` prints it and exits with status 1.
-#[derive(Debug, thiserror::Error)]
-pub enum StartupError {
-    /// The platform has no such per-user directory (no home directory).
-    #[error("cannot determine the {what} directory (is HOME set?)")]
-    NoDirectory {
-        /// Which directory.
-        what: String,
-    },
-    /// The config file does not parse or has a bad value.
-    #[error("invalid config file {}: {reason}", path.display())]
-    Config {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A command-line flag has a bad value.
-    #[error("invalid value '{value}' for {flag}: {reason}")]
-    InvalidFlag {
-        /// The flag, e.g. `--port`.
-        flag: String,
-        /// The value given.
-        value: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A CORS origin or regex from the config does not parse.
-    #[error("invalid CORS setting '{value}': {reason}")]
-    InvalidCors {
-        /// The entry.
-        value: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A file could not be read or written.
-    #[error("{}: {source}", path.display())]
-    Io {
-        /// The file or directory.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// The logger could not be set up.
-    #[error("cannot set up logging: {detail}")]
-    Logging {
-        /// What failed.
-        detail: String,
-    },
-    /// The database could not be opened.
-    #[error("cannot open the database: {0}")]
-    Datastore(#[from] DatastoreError),
-    /// The database failed its integrity check; it was not written to.
-    #[error("{message}")]
-    Damaged {
-        /// What is wrong, the newest backup and the commands to restore or salvage.
-        message: String,
-    },
-    /// A maintenance command (`backup`, `restore`, `salvage`, `check`) failed.
-    #[error("{command}: {source}")]
-    Maintenance {
-        /// The command.
-        command: &'static str,
-        /// Why.
-        source: DatastoreError,
-    },
-    /// The HTTP server could not be configured or started (e.g. the port is in use).
-    #[error("cannot start the HTTP server: {detail}")]
-    Launch {
-        /// What failed.
-        detail: String,
-    },
 }

@@ -11,6 +11,8 @@ pub mod config;
 pub mod dirs;
 pub mod endpoints;
 pub mod error;
+pub mod legacy;
 pub mod logging;
 pub mod systemd;
 pub mod testkit;
+pub mod version;

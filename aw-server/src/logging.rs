@@ -1,11 +1,21 @@
-//! Logging with fern: stderr (coloured levels) and one file per start in the log dir
-//! (API.md §7.5). `LOG_LEVEL` overrides `--verbose`/testing.
+//! Logging with fern: stderr and one file per start in the log dir (docs/API.md
+//! §7.5). `LOG_LEVEL` overrides `--verbose`/testing.
+//!
+//! What must stay true: levels are coloured only when stderr is a terminal (journald
+//! and log files get plain text); at most [`KEEP_LOG_FILES`] files per mode are kept
+//! (the oldest go at start-up, failed starts included); Rocket's own "launched"
+//! line (a WARN) and its per-request lines are left out unless asked for, since our
+//! INFO "listening on" line and the error responses' own log lines say the same.
 
 use std::fs;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use fern::colors::{Color, ColoredLevelConfig};
-use log::LevelFilter;
+use log::{Level, LevelFilter};
+
+/// How many log files of one mode (normal or testing) are kept, this start's included.
+pub const KEEP_LOG_FILES: usize = 10;
 
 use crate::error::StartupError;
 
@@ -37,16 +47,57 @@ pub fn log_file_path(log_dir: &Path, testing: bool) -> PathBuf {
     log_dir.join(format!("{prefix}_{stamp}.log"))
 }
 
+/// The file-name prefix of one mode's log files.
+fn log_prefix(testing: bool) -> &'static str {
+    if testing {
+        "aw-server-rust-testing_"
+    } else {
+        "aw-server-rust_"
+    }
+}
+
+/// Deletes the oldest log files of this mode so that, with the one about to be
+/// created, at most `keep` remain. Returns how many were deleted; a file that cannot
+/// be deleted is skipped.
+pub fn rotate_logs(log_dir: &Path, testing: bool, keep: usize) -> usize {
+    let prefix = log_prefix(testing);
+    let Ok(entries) = fs::read_dir(log_dir) else {
+        return 0;
+    };
+    let mut files: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(prefix) && name.ends_with(".log")
+        })
+        .filter_map(|entry| {
+            let modified = entry.metadata().and_then(|meta| meta.modified()).ok()?;
+            Some((modified, entry.path()))
+        })
+        .collect();
+    files.sort();
+    let excess = (files.len() + 1).saturating_sub(keep.max(1));
+    files
+        .into_iter()
+        .take(excess)
+        .filter(|(_, path)| fs::remove_file(path).is_ok())
+        .count()
+}
+
 /// Installs the global logger. Call once, from `main`.
 pub fn setup_logger(log_dir: &Path, testing: bool, verbose: bool) -> Result<PathBuf, StartupError> {
     let env_value = std::env::var("LOG_LEVEL").ok();
     let level = log_level(env_value.as_deref(), verbose || testing);
     fs::create_dir_all(log_dir).map_err(|source| StartupError::Io {
+        action: "create the log directory",
         path: log_dir.to_path_buf(),
         source,
     })?;
+    rotate_logs(log_dir, testing, KEEP_LOG_FILES);
     let file_path = log_file_path(log_dir, testing);
     let file = fern::log_file(&file_path).map_err(|source| StartupError::Io {
+        action: "open the log file",
         path: file_path.clone(),
         source,
     })?;
@@ -64,8 +115,18 @@ pub fn setup_logger(log_dir: &Path, testing: bool, verbose: bool) -> Result<Path
         .info(Color::Green)
         .debug(Color::Cyan)
         .trace(Color::White);
+    let request_detail = if asked_for_detail {
+        framework_level
+    } else {
+        LevelFilter::Off
+    };
+    let colored = std::io::stderr().is_terminal();
     let base = fern::Dispatch::new()
         .level(level)
+        .filter(|meta| {
+            !(meta.target().starts_with("rocket::launch") && meta.level() == Level::Warn)
+        })
+        .level_for("rocket::server::_", request_detail)
         .level_for("rocket", framework_level)
         .level_for("_", framework_level)
         .level_for("launch_", framework_level)
@@ -75,7 +136,11 @@ pub fn setup_logger(log_dir: &Path, testing: bool, verbose: bool) -> Result<Path
             out.finish(format_args!(
                 "[{}][{}][{}]: {}",
                 chrono::Local::now().format("%Y-%m-%d %H:%M:%S"),
-                colors.color(record.level()),
+                if colored {
+                    colors.color(record.level()).to_string()
+                } else {
+                    record.level().to_string()
+                },
                 record.target(),
                 message
             ))
@@ -118,6 +183,38 @@ mod tests {
         for (env, verbose, expected) in cases {
             assert_eq!(log_level(env, verbose), expected, "{env:?} {verbose}");
         }
+    }
+
+    #[test]
+    fn rotation_keeps_the_newest_files_of_one_mode() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let start = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for index in 0..5u64 {
+            let path = dir.join(format!("aw-server-rust_{index}.log"));
+            fs::write(&path, "x").unwrap();
+            let file = fs::File::options().write(true).open(&path).unwrap();
+            file.set_modified(start + std::time::Duration::from_secs(index))
+                .unwrap();
+        }
+        fs::write(dir.join("aw-server-rust-testing_0.log"), "t").unwrap();
+        fs::write(dir.join("other.txt"), "o").unwrap();
+        assert_eq!(rotate_logs(dir, false, 3), 3);
+        let mut left: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "aw-server-rust-testing_0.log",
+                "aw-server-rust_3.log",
+                "aw-server-rust_4.log",
+                "other.txt"
+            ]
+        );
+        assert_eq!(rotate_logs(&dir.join("missing"), false, 3), 0);
     }
 
     #[test]

@@ -1,16 +1,23 @@
 //! The `aw-server` binary: CLI -> logging -> config -> datastore -> Rocket, then a
 //! graceful shutdown on SIGINT/SIGTERM that closes the datastore before exiting.
+//!
+//! The start-up log says everything a user needs to find their way: our version and
+//! the upstream API it implements, the config file read, the database, the web UI
+//! directory served (or that none is), whether an API key, extra CORS origins or
+//! extra host names are active, and the URL (logged once listening).
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use aw_datastore::{Datastore, DatastoreConfig, DatastoreError, Storage};
 use aw_server::cli::Cli;
 use aw_server::commands;
 use aw_server::config::Config;
-use aw_server::dirs::{load_or_create_device_id, Dirs};
+use aw_server::dirs::Dirs;
 use aw_server::endpoints::build_rocket;
 use aw_server::error::StartupError;
 use aw_server::logging::setup_logger;
+use aw_server::version::LONG_VERSION;
 use clap::Parser;
 
 /// mimalloc instead of glibc malloc: queries allocate and free millions of small
@@ -36,56 +43,28 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
     let dirs = Dirs::from_env()?;
     let testing = Config::testing_mode(cli);
     let log_file = setup_logger(&dirs.log_dir, testing, cli.verbose)?;
+    log::info!("aw-server {LONG_VERSION}");
     log::info!("Logging to {}", log_file.display());
     let mut config = Config::load(cli, &dirs)?;
     if let Some(command) = &cli.command {
         return commands::run(command, &config.db_path(&dirs));
     }
+    let legacy_import = config.legacy_import_path(&dirs);
     if config.device_id.is_none() {
         let device_id =
-            load_or_create_device_id(&dirs.data_dir).map_err(|source| StartupError::Io {
-                path: dirs.data_dir.join("device_id"),
-                source,
+            aw_server::legacy::device_id(&dirs, legacy_import.is_some()).map_err(|source| {
+                StartupError::Io {
+                    action: "read or create the device id file",
+                    path: dirs.data_dir.join("device_id"),
+                    source,
+                }
             })?;
         config.device_id = Some(device_id);
     }
-    if config.webpath.is_none() {
-        config.webpath = Some(dirs.data_dir.join("static"));
-    }
-    let db_path = config.db_path(&dirs);
-    if let Some(parent) = db_path.parent() {
-        std::fs::create_dir_all(parent).map_err(|source| StartupError::Io {
-            path: parent.to_path_buf(),
-            source,
-        })?;
-    }
-    let legacy_import = config.legacy_import_path(&dirs);
-    log::info!("Using database {}", db_path.display());
-    let backup = config
-        .backup
-        .schedule(&db_path)
-        .map_err(|reason| StartupError::InvalidFlag {
-            flag: "[backup] interval".to_string(),
-            value: config.backup.interval.clone(),
-            reason,
-        })?;
-    let datastore = Datastore::open(DatastoreConfig {
-        storage: Storage::File(db_path.clone()),
-        legacy_import,
-        backup,
-    })
-    .map_err(|err| match err {
-        DatastoreError::Damaged { detail, .. } => StartupError::Damaged {
-            message: commands::damaged_advice(&db_path, &detail, &config.backup),
-        },
-        other => StartupError::Datastore(other),
-    })?;
+    config.webpath = Some(webui_dir(cli, &dirs)?);
+    let datastore = open_datastore(&config, &dirs)?;
+    log_settings(&config);
     let rocket = build_rocket(&config, datastore)?;
-    log::info!(
-        "Starting aw-server-rust at {}:{}",
-        config.address,
-        config.effective_port()
-    );
     // `launch` returns after a graceful shutdown (Ctrl-C, SIGTERM); dropping the
     // returned Rocket drops the last Datastore handle, which commits and stops the
     // worker before we exit.
@@ -98,5 +77,99 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
         Err(err) => Err(StartupError::Launch {
             detail: err.to_string(),
         }),
+    }
+}
+
+/// The web UI directory: `--webpath` must hold an aw-webui build; the default
+/// `<data dir>/static` may be missing (the landing page then says how to add one).
+fn webui_dir(cli: &Cli, dirs: &Dirs) -> Result<std::path::PathBuf, StartupError> {
+    let has_index = |dir: &Path| dir.join("index.html").is_file();
+    if let Some(path) = &cli.webpath {
+        let problem = if !path.is_dir() {
+            Some("not a directory")
+        } else if !has_index(path) {
+            Some("no index.html in it (give the folder of an aw-webui build, e.g. dist/)")
+        } else {
+            None
+        };
+        if let Some(reason) = problem {
+            return Err(StartupError::WebUi {
+                path: path.clone(),
+                reason: reason.to_string(),
+            });
+        }
+        log::info!("Serving the web UI from {}", path.display());
+        return Ok(path.clone());
+    }
+    let default = dirs.data_dir.join("static");
+    if has_index(&default) {
+        log::info!("Serving the web UI from {}", default.display());
+    } else {
+        log::info!(
+            "No web UI: {} holds no aw-webui build (use --webpath, or copy one there)",
+            default.display()
+        );
+    }
+    Ok(default)
+}
+
+/// Opens the database (creating its directory), and on the start that creates it
+/// also imports the Python aw-server's database and web UI settings.
+fn open_datastore(config: &Config, dirs: &Dirs) -> Result<Datastore, StartupError> {
+    let db_path = config.db_path(dirs);
+    if let Some(parent) = db_path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| StartupError::Io {
+            action: "create the database directory",
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    let is_new = !db_path.exists();
+    let legacy_import = config.legacy_import_path(dirs);
+    log::info!("Using database {}", db_path.display());
+    let backup = config
+        .backup
+        .schedule(&db_path)
+        .map_err(|reason| StartupError::InvalidFlag {
+            flag: "[backup] interval".to_string(),
+            value: config.backup.interval.clone(),
+            reason,
+        })?;
+    let datastore = Datastore::open(DatastoreConfig {
+        storage: Storage::File(db_path.clone()),
+        legacy_import: legacy_import.clone(),
+        backup,
+    })
+    .map_err(|source| match source {
+        DatastoreError::Damaged { detail, .. } => StartupError::Damaged {
+            message: commands::damaged_advice(&db_path, &detail, &config.backup),
+        },
+        source => StartupError::OpenDatabase {
+            path: db_path,
+            source,
+        },
+    })?;
+    if is_new && legacy_import.is_some() {
+        let settings = aw_server::legacy::settings_path(dirs, config.testing);
+        aw_server::legacy::import_settings(&datastore, &settings);
+    }
+    Ok(datastore)
+}
+
+/// Logs the settings that change who may talk to the server.
+fn log_settings(config: &Config) {
+    match config.api_key() {
+        Some(_) => log::info!("API key required on /api/ (GET /api/0/info stays open)"),
+        None => log::info!("No API key set: any local program may use the API"),
+    }
+    if !config.cors.is_empty() || !config.cors_regex.is_empty() {
+        log::info!(
+            "Extra CORS origins: {:?}, regexes: {:?}",
+            config.cors,
+            config.cors_regex
+        );
+    }
+    if !config.allowed_hosts.is_empty() {
+        log::info!("Extra accepted Host names: {:?}", config.allowed_hosts);
     }
 }

@@ -116,6 +116,7 @@ pub fn try_spawn_test_server(
     mut config: Config,
 ) -> Result<TestServer, StartupError> {
     std::fs::create_dir_all(data_dir).map_err(|source| StartupError::Io {
+        action: "create the test data directory",
         path: data_dir.to_path_buf(),
         source,
     })?;
@@ -171,6 +172,7 @@ pub fn try_spawn_test_server(
             }
         })
         .map_err(|source| StartupError::Io {
+            action: "start the server thread for",
             path: data_dir.to_path_buf(),
             source,
         })?;

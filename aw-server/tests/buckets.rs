@@ -1,4 +1,4 @@
-//! Buckets and info over HTTP (API.md §3.1–§3.5, §8 golden pairs 1–5).
+//! Buckets and info over HTTP (docs/API.md §3.1–§3.5, §8 golden pairs 1–5).
 
 mod common;
 
@@ -11,9 +11,11 @@ fn info_reports_identity() {
     let info: Value = harness.get("/api/0/info").json().unwrap();
     assert_eq!(info["device_id"], "test-device-id");
     assert_eq!(info["testing"], true);
+    // Upstream's form; what aw-webui compares with ActivityWatch's latest release is
+    // the part before `+`, the upstream release line we implement.
     assert_eq!(
         info["version"],
-        format!("v{} (rust)", env!("CARGO_PKG_VERSION"))
+        format!("v0.14.0+ours.{} (rust)", env!("CARGO_PKG_VERSION"))
     );
     assert!(info["hostname"]
         .as_str()

@@ -1,4 +1,4 @@
-//! Events and heartbeats over HTTP (API.md §3.6–§3.11, §5, §8 golden pairs).
+//! Events and heartbeats over HTTP (docs/API.md §3.6–§3.11, §5, §8 golden pairs).
 
 mod common;
 
@@ -160,7 +160,7 @@ fn bad_parameters_and_unknown_things() {
     assert_eq!(harness.get("/api/0/buckets/b1/events/abc").status(), 422);
     assert_eq!(harness.delete("/api/0/buckets/b1/events/abc").status(), 422);
     assert_eq!(harness.delete("/api/0/buckets/nob/events/1").status(), 404);
-    // `[]` answers `[]` even for a missing bucket (API.md §3.7).
+    // `[]` answers `[]` even for a missing bucket (docs/API.md §3.7).
     assert_eq!(
         status_and_text(harness.post_json("/api/0/buckets/nob/events", &json!([]))),
         (200, "[]".into())

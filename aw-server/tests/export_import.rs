@@ -1,4 +1,4 @@
-//! Export and import over HTTP (API.md §3.12–§3.14, §4.4, §8 golden pairs).
+//! Export and import over HTTP (docs/API.md §3.12–§3.14, §4.4, §8 golden pairs).
 
 mod common;
 

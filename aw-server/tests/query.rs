@@ -1,4 +1,4 @@
-//! `POST /api/0/query` over HTTP (API.md §3.15, QUERY.md §1, §8 golden pairs).
+//! `POST /api/0/query` over HTTP (docs/API.md §3.15, docs/QUERY.md §1, §8 golden pairs).
 
 mod common;
 
@@ -22,20 +22,34 @@ fn query_golden_pairs() {
         (
             json!(["return query_bucket(\"id\");"]),
             200,
-            format!(r#"[[{{"data":{{}},"duration":1.0,"id":{id},"timestamp":"2018-01-01T01:01:01Z"}}]]"#),
+            format!(
+                r#"[[{{"data":{{}},"duration":1.0,"id":{id},"timestamp":"2018-01-01T01:01:01Z"}}]]"#
+            ),
         ),
-        (json!([""]), 500, r#"{"message":"EmptyQuery"}"#.to_string()),
-        (json!(["return none;"]), 500, r#"{"message":"VariableNotDefined(\"none\")"}"#.to_string()),
+        // Errors: upstream's message, byte for byte (the `detail` beside it is ours).
+        (json!([""]), 500, r#""EmptyQuery""#.to_string()),
+        (
+            json!(["return none;"]),
+            500,
+            r#""VariableNotDefined(\"none\")""#.to_string(),
+        ),
         (
             json!(["return query_bucket(\"nob\");"]),
             500,
-            r#"{"message":"BucketQueryError(\"Failed to query bucket: NoSuchBucket(\\\"nob\\\")\")"}"#.to_string(),
+            r#""BucketQueryError(\"Failed to query bucket: NoSuchBucket(\\\"nob\\\")\")""#
+                .to_string(),
         ),
     ];
     for (lines, status, body) in cases {
         for path in ["/api/0/query", "/api/0/query/"] {
+            let (got_status, mut got_body) = query(&harness, path, lines.clone(), json!([PERIOD]));
+            if got_status == 500 {
+                let error: Value = serde_json::from_str(&got_body).unwrap();
+                assert!(error["detail"]["explanation"].is_string(), "{error}");
+                got_body = error["message"].to_string();
+            }
             assert_eq!(
-                query(&harness, path, lines.clone(), json!([PERIOD])),
+                (got_status, got_body),
                 (status, body.clone()),
                 "{lines} {path}"
             );

@@ -1,5 +1,5 @@
 //! CORS, the Host-header check, the API key and the `_method` override
-//! (API.md §1.1, §3.17, §7.6–§7.8, §9, §8 golden pairs).
+//! (docs/API.md §1.1, §3.17, §7.6–§7.8, §9, §8 golden pairs).
 
 mod common;
 
@@ -128,6 +128,31 @@ fn cors_config_is_anchored() {
             .send()
             .unwrap();
         assert_eq!(res.status(), status, "{origin}");
+    }
+}
+
+#[test]
+fn allowed_hosts_admit_a_reverse_proxy_name_only() {
+    let mut config = test_config();
+    config.allowed_hosts = vec![String::from("aw.example.com")];
+    let harness = Harness::start_with(config);
+    let cases = [
+        ("aw.example.com", 200),
+        ("AW.example.com:443", 200),
+        ("localhost:5600", 200),
+        ("example.com", 400),
+        ("aw.example.com.evil.com", 400),
+    ];
+    for (host, status) in cases {
+        let raw = harness.raw(&format!(
+            "GET /api/0/info HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        ));
+        assert_eq!(raw.status, status, "{host}");
+        if status == 200 {
+            assert!(raw.body.contains("\"device_id\""), "{host}: {}", raw.body);
+        } else {
+            assert_eq!(raw.body, INVALID_HOST, "{host}");
+        }
     }
 }
 

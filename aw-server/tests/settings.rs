@@ -1,4 +1,4 @@
-//! Settings over HTTP (API.md §3.16, §8 golden pairs).
+//! Settings over HTTP (docs/API.md §3.16, §8 golden pairs).
 
 mod common;
 

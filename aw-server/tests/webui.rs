@@ -1,4 +1,4 @@
-//! Web UI and custom static files over HTTP (API.md §3.18, §3.19).
+//! Web UI and custom static files over HTTP (docs/API.md §3.18, §3.19).
 
 mod common;
 
@@ -87,7 +87,11 @@ fn without_a_webui_the_root_explains_how_to_get_one() {
     let res = harness.get("/");
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
-    assert!(res.text().unwrap().contains("--webpath"));
+    let page = res.text().unwrap();
+    assert!(page.contains("--webpath"), "{page}");
+    // It names the folder it would serve, so the user knows where to copy a build.
+    let folder = format!("<code>{}</code>", empty.path().join("missing").display());
+    assert!(page.contains(&folder), "{page}");
     assert_eq!(harness.get("/js/app.js").status(), 404);
     // The same without any web path configured (the testkit default).
     assert!(Harness::start()
@@ -119,15 +123,19 @@ fn custom_static_pages() {
         ("/pages/pg/notes.txt", 200, "notes"),
         ("/pages/pg/", 200, "page index"),
         ("/pages/pg", 200, "page index"),
-        ("/pages/pg/.env", 404, ""),
-        ("/pages/pg/empty/", 404, ""),
-        ("/pages/gone/x", 404, ""),
+        ("/pages/pg/.env", 404, "No such file: /pages/pg/.env"),
+        ("/pages/pg/empty/", 404, "No such file: /pages/pg/empty/"),
+        ("/pages/gone/x", 404, "No route for GET /pages/gone/x"),
     ];
     for (path, status, body) in cases {
         let res = harness.get(path);
         assert_eq!(res.status(), status, "{path}");
+        let text = res.text().unwrap();
         if status == 200 {
-            assert_eq!(res.text().unwrap(), body, "{path}");
+            assert_eq!(text, body, "{path}");
+        } else {
+            let error: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(error["message"], body, "{path}");
         }
     }
     let txt = harness.get("/pages/pg/notes.txt");

@@ -1,4 +1,4 @@
-//! Criterion benchmark of the query engine: aw-webui's `fullDesktopQuery` (QUERY.md §9.1)
+//! Criterion benchmark of the query engine: aw-webui's `fullDesktopQuery` (docs/QUERY.md §9.1)
 //! over generated window, AFK and browser data held in an in-memory datastore, at
 //! 10k, 100k and 1M events, with throughput in events per second.
 #![allow(

@@ -6,7 +6,7 @@
 //! creates the bucket with its attributes from the file. The remaining chunks go either
 //! through `POST /api/0/buckets/<id>/events` ([`ChunkMode::Insert`], works on every server,
 //! including the Python one whose import refuses existing buckets) or through the
-//! import again ([`ChunkMode::Import`]: the merge/dedup path of API.md §3.14).
+//! import again ([`ChunkMode::Import`]: the merge/dedup path of docs/API.md §3.14).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

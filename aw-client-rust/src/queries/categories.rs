@@ -1,10 +1,10 @@
-//! [`Category`] and [`CategoryRule`]: the `categorize` rules of QUERY.md §8, and their
+//! [`Category`] and [`CategoryRule`]: the `categorize` rules of docs/QUERY.md §8, and their
 //! text exactly as aw-webui writes it into a query.
 
 use serde::Deserialize;
 use serde_json::Value;
 
-/// How a category matches events (QUERY.md §8.2).
+/// How a category matches events (docs/QUERY.md §8.2).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(tag = "type", rename_all = "lowercase")]
 pub enum CategoryRule {
@@ -70,7 +70,7 @@ impl Category {
     }
 }
 
-/// aw-webui's default categories, in its order (the ones QUERY.md §9.1 sends).
+/// aw-webui's default categories, in its order (the ones docs/QUERY.md §9.1 sends).
 pub fn default_categories() -> Vec<Category> {
     vec![
         Category::regex(&["Work"], "Google Docs|libreoffice|ReText"),

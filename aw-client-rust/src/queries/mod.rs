@@ -1,11 +1,11 @@
-//! Builders for the canonical queries aw-webui sends (QUERY.md §9), producing the
+//! Builders for the canonical queries aw-webui sends (docs/QUERY.md §9), producing the
 //! same `query` array statement for statement.
 //!
 //! Every builder returns the statements, each ending in `;`, ready for
 //! [`AwClient::query_lines`](crate::AwClient::query_lines) (or `join("\n")` them for
 //! [`AwClient::query`](crate::AwClient::query)). Because each statement carries its
 //! own `;`, no combination of parameters can glue two statements together, which is
-//! the upstream aw-client-rust bug of QUERY.md §9.4.
+//! the upstream aw-client-rust bug of docs/QUERY.md §9.4.
 //!
 //! The user's categories live in the `classes` setting; turn them into rules with
 //! `categories_from_settings(&client.get_setting("classes")?)`, or use

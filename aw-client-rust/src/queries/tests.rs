@@ -1,4 +1,4 @@
-//! The builders checked against the request bodies of QUERY.md §9 (copied into
+//! The builders checked against the request bodies of docs/QUERY.md §9 (copied into
 //! `tests/data/query_9_*.json`) and against the §9.4 missing-`;` bug.
 
 use super::*;
@@ -69,7 +69,7 @@ fn activity_query_matches_query_md_9_3() {
 
 #[test]
 fn no_categories_still_separates_statements() {
-    // QUERY.md §9.4: upstream glued `title_events = …` onto the previous statement.
+    // docs/QUERY.md §9.4: upstream glued `title_events = …` onto the previous statement.
     let mut params = myhost_params();
     params.filter_categories = vec![vec!["Work".to_string()]];
     let query = full_desktop_query(&params);

@@ -6,7 +6,7 @@ use super::{
     AndroidQueryParams, DesktopQueryParams, QueryParams, DEFAULT_LIMIT,
 };
 
-/// The Activity view's query (QUERY.md §9.1): apps, titles, categories, browser
+/// The Activity view's query (docs/QUERY.md §9.1): apps, titles, categories, browser
 /// domains/URLs/titles and stopwatch entries, each merged and sorted by duration.
 pub fn full_desktop_query(params: &DesktopQueryParams) -> Vec<String> {
     let mut query = desktop_canonical_events(params);
@@ -54,7 +54,7 @@ pub(crate) fn window_summary() -> Vec<String> {
     query
 }
 
-/// The category totals used by the Trends and Timeline views (QUERY.md §9.2):
+/// The category totals used by the Trends and Timeline views (docs/QUERY.md §9.2):
 /// returns `{"cat_events": [...]}` with one merged event per category.
 pub fn category_query(params: &QueryParams) -> Vec<String> {
     let mut query = params.canonical_events();
@@ -65,7 +65,7 @@ pub fn category_query(params: &QueryParams) -> Vec<String> {
     query
 }
 
-/// Active time per period over the given AFK buckets (QUERY.md §9.3): returns the
+/// Active time per period over the given AFK buckets (docs/QUERY.md §9.3): returns the
 /// not-afk events merged into one.
 pub fn activity_query(afk_bucket_ids: &[String]) -> Vec<String> {
     let mut query = vec!["not_afk = [];".to_string()];

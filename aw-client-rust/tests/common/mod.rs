@@ -49,7 +49,7 @@ impl Server {
     }
 }
 
-/// Creates the buckets of QUERY.md §9.F and inserts their events, in order.
+/// Creates the buckets of docs/QUERY.md §9.F and inserts their events, in order.
 pub async fn load_query_fixture(client: &AwClient) {
     for (bucket_id, events) in query_fixture() {
         client
@@ -84,7 +84,7 @@ pub fn event(timestamp: &str, seconds: f64, data: Value) -> Event {
     )
 }
 
-/// A QUERY.md §9 example: the request's `query` and periods, and the response.
+/// A docs/QUERY.md §9 example: the request's `query` and periods, and the response.
 pub struct Golden {
     pub query: Vec<String>,
     pub periods: Vec<(DateTime<Utc>, DateTime<Utc>)>,
@@ -114,7 +114,7 @@ pub fn golden(name: &str) -> Golden {
     }
 }
 
-/// The buckets of QUERY.md §9.F, in creation order, each with its events.
+/// The buckets of docs/QUERY.md §9.F, in creation order, each with its events.
 pub fn query_fixture() -> Vec<(&'static str, Vec<Event>)> {
     use serde_json::json;
     let web = |url: &str, title: &str, audible: bool| json!({"url": url, "title": title, "audible": audible, "incognito": false, "tabCount": 3});

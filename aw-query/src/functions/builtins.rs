@@ -1,4 +1,4 @@
-//! The 22 built-ins: the declaration table and the bodies (QUERY.md §6).
+//! The 22 built-ins: the declaration table and the bodies (docs/QUERY.md §6).
 
 use std::str::FromStr;
 

@@ -1,5 +1,5 @@
 //! The built-in functions: a registry where each function's name, arity and argument
-//! types are declared once ([`BUILTINS`]) and checked before its body runs (QUERY.md §5.5, §6).
+//! types are declared once ([`BUILTINS`]) and checked before its body runs (docs/QUERY.md §5.5, §6).
 
 mod builtins;
 pub(crate) mod convert;

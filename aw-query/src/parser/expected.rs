@@ -1,4 +1,4 @@
-//! The terminal sets upstream's LALR(1) automaton reports in parse errors (QUERY.md §3.3).
+//! The terminal sets upstream's LALR(1) automaton reports in parse errors (docs/QUERY.md §3.3).
 //!
 //! LALR merges the lookaheads of states that share a core, so an error after an
 //! operand names every token that may follow an expression anywhere; the sets below
@@ -189,6 +189,49 @@ pub fn describe(set: &[Kind]) -> std::string::String {
         [one] => format!("expected {one}"),
         [first, second] => format!("expected {first} or {second}"),
         [init @ .., last] => format!("expected {}, or {last}", init.join(", ")),
+    }
+}
+
+impl Kind {
+    /// The terminal as a person would write it or name it.
+    pub fn in_words(self) -> &'static str {
+        match self {
+            Assign => "`=`",
+            Bool => "`true` or `false`",
+            Colon => "`:`",
+            Comma => "`,`",
+            Else => "`else`",
+            ElseIf => "`elif`",
+            Equals => "`==`",
+            Ident => "a name",
+            If => "`if`",
+            LBrace => "`{`",
+            LBracket => "`[`",
+            LParen => "`(`",
+            Minus => "`-`",
+            Number => "a number",
+            Percent => "`%`",
+            Plus => "`+`",
+            RBrace => "`}`",
+            RBracket => "`]`",
+            RParen => "`)`",
+            Return => "`return`",
+            Semi => "`;`",
+            Slash => "`/`",
+            Star => "`*`",
+            String => "a string",
+        }
+    }
+}
+
+/// A found token as a person would recognise it: `` `;` ``, `` the name `x` ``.
+pub fn as_written(token: &Token) -> std::string::String {
+    match token {
+        Token::Ident(name) => format!("the name `{name}`"),
+        Token::Number(number) => format!("the number {number}"),
+        Token::String(text) => format!("the string {text:?}"),
+        Token::Bool(value) => format!("`{value}`"),
+        other => kind(other).in_words().to_string(),
     }
 }
 

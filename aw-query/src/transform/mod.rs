@@ -1,4 +1,4 @@
-//! The event transforms behind the query functions, one file per transform (QUERY.md §7).
+//! The event transforms behind the query functions, one file per transform (docs/QUERY.md §7).
 //!
 //! Every transform takes its events by value and returns them (or the pieces made from
 //! them); none copies a `Vec<Event>`. Times are handled as i64 nanoseconds.

@@ -42,7 +42,7 @@ fn default_hostname() -> String {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Case {
-    /// What the case shows (and where in QUERY.md it comes from).
+    /// What the case shows (and where in docs/QUERY.md it comes from).
     pub name: String,
     /// The program, as one text or as the request's lines.
     pub query: Code,

@@ -1,4 +1,4 @@
-//! [`ApiKey`]: optional Bearer-token authentication for `/api/` (API.md §7.8).
+//! [`ApiKey`]: optional Bearer-token authentication for `/api/` (docs/API.md §7.8).
 //!
 //! The check runs on the DECODED, normalised path, i.e. on the same segments the
 //! router matches. Upstream tested the raw path, so `/%61pi/0/buckets/` reached the

@@ -1,4 +1,4 @@
-//! Buckets (API.md §3.2–§3.5): list, get, create (304 if it exists), delete.
+//! Buckets (docs/API.md §3.2–§3.5): list, get, create (304 if it exists), delete.
 
 use std::collections::BTreeMap;
 
@@ -7,6 +7,7 @@ use aw_models::Bucket;
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 
+use crate::endpoints::body::JsonBody;
 use crate::endpoints::info::hostname;
 use crate::endpoints::{run_blocking, Identity};
 use crate::error::ApiError;
@@ -32,11 +33,11 @@ async fn get_bucket(
 }
 
 /// The path id wins over the body's; `!local` becomes this host, with the device id
-/// in `data.device_id` (API.md §3.4).
+/// in `data.device_id` (docs/API.md §3.4).
 #[rocket::post("/buckets/<bucket_id>", format = "json", data = "<bucket>")]
 async fn create_bucket(
     bucket_id: &str,
-    bucket: Json<Bucket>,
+    bucket: JsonBody<Bucket>,
     datastore: &State<Datastore>,
     identity: &State<Identity>,
 ) -> Result<(), ApiError> {

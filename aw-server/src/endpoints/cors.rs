@@ -1,5 +1,5 @@
 //! [`Cors`]: the CORS allow-list as a fairing, plus the `OPTIONS` catch-all route
-//! (API.md §3.17, §7.6).
+//! (docs/API.md §3.17, §7.6).
 //!
 //! Allowed origins: `http://127.0.0.1:<port>` and `http://localhost:<port>` (the
 //! bound port), config `cors` (exact), the official Chrome web watcher, every
@@ -162,7 +162,7 @@ fn is_allowed_method(method: &str) -> bool {
         .any(|allowed| allowed.as_str() == method.trim())
 }
 
-/// Every `OPTIONS` request, on any path, is answered 200 with no body (API.md §3.17).
+/// Every `OPTIONS` request, on any path, is answered 200 with no body (docs/API.md §3.17).
 #[rocket::options("/<_..>")]
 fn preflight() {}
 

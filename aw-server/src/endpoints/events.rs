@@ -1,4 +1,4 @@
-//! Events of a bucket (API.md §3.6–§3.10): range read, insert, count, get, delete.
+//! Events of a bucket (docs/API.md §3.6–§3.10): range read, insert, count, get, delete.
 
 use aw_datastore::{is_small_read, Datastore, EventQuery};
 use aw_models::time::parse_rfc3339;
@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 
+use crate::endpoints::body::JsonBody;
 use crate::endpoints::run_blocking;
 use crate::error::ApiError;
 
-/// Parses the optional `start`/`end`/`limit` query parameters (API.md §3.6).
+/// Parses the optional `start`/`end`/`limit` query parameters (docs/API.md §3.6).
 /// An unparsable `limit` arrives as `None` (Rocket's `Option` semantics) and means
 /// "unlimited", as does a value above `i64::MAX`.
 fn event_query(
@@ -49,11 +50,11 @@ async fn get_events(
     run_blocking(move || Ok(Json(datastore.get_events(&bucket_id, query)?))).await
 }
 
-/// `[]` answers `[]` without looking at the bucket, as upstream (API.md §3.7).
+/// `[]` answers `[]` without looking at the bucket, as upstream (docs/API.md §3.7).
 #[rocket::post("/buckets/<bucket_id>/events", format = "json", data = "<events>")]
 async fn insert_events(
     bucket_id: &str,
-    events: Json<Vec<Event>>,
+    events: JsonBody<Vec<Event>>,
     datastore: &State<Datastore>,
 ) -> Result<Json<Vec<Event>>, ApiError> {
     let bucket_id = bucket_id.to_owned();
@@ -65,7 +66,7 @@ async fn insert_events(
     run_blocking(move || Ok(Json(datastore.insert_events(&bucket_id, events)?))).await
 }
 
-/// Honours `start`/`end` (upstream ignored them, API.md §3.8); no parameters = all.
+/// Honours `start`/`end` (upstream ignored them, docs/API.md §3.8); no parameters = all.
 #[rocket::get("/buckets/<bucket_id>/events/count?<start>&<end>")]
 async fn get_event_count(
     bucket_id: &str,

@@ -1,4 +1,4 @@
-//! Exports (API.md §3.12, §3.13): one bucket or all, with their events, as an
+//! Exports (docs/API.md §3.12, §3.13): one bucket or all, with their events, as an
 //! attachment with `Content-Disposition` and, as upstream, no `Content-Type`.
 //!
 //! The document is streamed: a blocking producer reads each bucket's events in
@@ -204,7 +204,7 @@ async fn export_all(datastore: &State<Datastore>) -> Result<Attachment, ApiError
     let datastore = datastore.inner().clone();
     let listing = datastore.clone();
     let buckets: BTreeMap<_, _> = run_blocking(move || Ok(listing.get_buckets()?)).await?;
-    // A one-bucket server's full export uses the single-bucket file name (API.md §3.13).
+    // A one-bucket server's full export uses the single-bucket file name (docs/API.md §3.13).
     let filename = match buckets.keys().next() {
         Some(bucket_id) if buckets.len() == 1 => format!("aw-bucket-export_{bucket_id}.json"),
         _ => String::from("aw-buckets-export.json"),

@@ -1,12 +1,17 @@
 //! [`HostCheck`]: refuses requests whose `Host` is not a loopback name, so a web
 //! page on an attacker's domain that re-binds its DNS to 127.0.0.1 cannot talk to
-//! the server (API.md §7.7).
+//! the server (docs/API.md §7.7).
 //!
 //! On whenever the listen address is a loopback address (upstream: only for the
 //! literal `127.0.0.1`). Accepted host names: `127.0.0.1`, `localhost`, `[::1]`
 //! and the listen address itself, each with any port or none. Everything else,
 //! and a missing `Host`, gets 400 `Host header is invalid`. HTTP/2 (h2c) requests
 //! are checked on their `:authority`.
+//!
+//! `allowed_hosts` in the config adds names (compared without regard to case, any
+//! port), for a reverse proxy or a container that forwards its own host name
+//! (docs/API.md §7.7). Each added name is one a DNS-rebinding page could point at
+//! 127.0.0.1, so only names the user controls belong there.
 
 use std::net::IpAddr;
 
@@ -14,18 +19,45 @@ use rocket::fairing::{Fairing, Info, Kind};
 use rocket::{Data, Request};
 
 use crate::endpoints::refusal;
-use crate::error::ApiError;
+use crate::error::{ApiError, StartupError};
 
 /// The Host-header fairing.
 pub(crate) struct HostCheck {
     allowed: Vec<String>,
+    /// From `allowed_hosts`, lower-cased.
+    extra: Vec<String>,
 }
 
 impl HostCheck {
     /// The check for a server listening on `address`, or `None` when it is not loopback.
+    #[cfg(test)]
     pub(crate) fn for_address(address: IpAddr) -> Option<HostCheck> {
+        HostCheck::with_allowed(address, &[]).ok().flatten()
+    }
+
+    /// The check for `address` that also accepts the `allowed_hosts` names; `None`
+    /// when the address is not loopback. A name with a port, a scheme or a path is
+    /// refused, since it could never match a host name.
+    pub(crate) fn with_allowed(
+        address: IpAddr,
+        allowed_hosts: &[String],
+    ) -> Result<Option<HostCheck>, StartupError> {
+        let mut extra = Vec::new();
+        for name in allowed_hosts {
+            let bad = |reason: &str| StartupError::InvalidHostSetting {
+                value: name.clone(),
+                reason: reason.to_string(),
+            };
+            if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c == '/') {
+                return Err(bad("give a bare host name, e.g. aw.example.com"));
+            }
+            if host_name(name) != name {
+                return Err(bad("give the name without a port; every port is accepted"));
+            }
+            extra.push(name.to_ascii_lowercase());
+        }
         if !address.is_loopback() {
-            return None;
+            return Ok(None);
         }
         let mut allowed: Vec<String> = ["127.0.0.1", "localhost", "[::1]"]
             .iter()
@@ -35,13 +67,17 @@ impl HostCheck {
             IpAddr::V4(v4) => v4.to_string(),
             IpAddr::V6(v6) => format!("[{v6}]"),
         });
-        Some(HostCheck { allowed })
+        Ok(Some(HostCheck { allowed, extra }))
     }
 
     fn accepts(&self, host_header: Option<&str>) -> bool {
-        host_header
-            .map(host_name)
-            .is_some_and(|name| self.allowed.iter().any(|allowed| allowed == name))
+        host_header.map(host_name).is_some_and(|name| {
+            self.allowed.iter().any(|allowed| allowed == name)
+                || self
+                    .extra
+                    .iter()
+                    .any(|extra| extra.eq_ignore_ascii_case(name))
+        })
     }
 }
 
@@ -98,6 +134,31 @@ mod tests {
         ];
         for (header, expected) in cases {
             assert_eq!(check.accepts(header), expected, "{header:?}");
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_extend_the_list() {
+        let extra = vec![String::from("AW.example.com"), String::from("[fd00::1]")];
+        let check = HostCheck::with_allowed("127.0.0.1".parse().unwrap(), &extra)
+            .unwrap()
+            .unwrap();
+        let cases = [
+            (Some("aw.example.com"), true),
+            (Some("aw.EXAMPLE.com:443"), true),
+            (Some("[fd00::1]:8080"), true),
+            (Some("localhost:5600"), true),
+            (Some("example.com"), false),
+            (Some("aw.example.com.evil.com"), false),
+        ];
+        for (header, expected) in cases {
+            assert_eq!(check.accepts(header), expected, "{header:?}");
+        }
+        for bad in ["", "aw.lan:5600", "http://aw.lan", "a b"] {
+            let err = HostCheck::with_allowed("127.0.0.1".parse().unwrap(), &[bad.to_string()])
+                .err()
+                .unwrap();
+            assert!(err.to_string().contains(&format!("'{bad}'")), "{err}");
         }
     }
 

@@ -1,4 +1,4 @@
-//! `POST /api/0/import` (API.md §3.14): an export document as a JSON body, or as the
+//! `POST /api/0/import` (docs/API.md §3.14): an export document as a JSON body, or as the
 //! `buckets` / `buckets.*` part of a `multipart/form-data` upload (the web UI sends
 //! `buckets.json`). The body may be up to the `import` limit; it is parsed off
 //! the async workers. The datastore imports all buckets in one transaction, so an
@@ -40,7 +40,7 @@ async fn import_bytes(
     run_blocking(move || {
         let export: BucketsExport = match serde_json::from_slice(&body) {
             Ok(export) => export,
-            // Upstream answers 422 for any unusable multipart part (API.md §3.14).
+            // Upstream answers 422 for any unusable multipart part (docs/API.md §3.14).
             Err(err) if matches!(encoding, Encoding::Multipart) => {
                 return Err(ApiError::InvalidBody {
                     detail: err.to_string(),
@@ -92,6 +92,7 @@ async fn import_multipart(
     let stream = data.open(limit + 1.bytes());
     let mut multipart =
         multer::Multipart::with_reader_with_constraints(stream, boundary, constraints);
+    let mut other_fields = Vec::new();
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
@@ -108,9 +109,17 @@ async fn import_multipart(
                 .map_err(|err| multipart_error(err, limit))?;
             return import_bytes(bytes.to_vec(), datastore, Encoding::Multipart).await;
         }
+        other_fields.push(format!("'{}'", field.name().unwrap_or("")));
     }
+    let found = if other_fields.is_empty() {
+        String::from("no fields at all")
+    } else {
+        format!("only {}", other_fields.join(", "))
+    };
     Err(ApiError::InvalidBody {
-        detail: String::from("no 'buckets' part in the multipart body"),
+        detail: format!(
+            "the multipart body needs a file field named 'buckets' (or 'buckets.json'), found {found}"
+        ),
     })
 }
 

@@ -1,4 +1,4 @@
-//! `GET /api/0/info` (API.md §3.1): host name, version, testing flag, device id.
+//! `GET /api/0/info` (docs/API.md §3.1): host name, version, testing flag, device id.
 
 use aw_models::Info;
 use rocket::serde::json::Json;
@@ -17,7 +17,7 @@ pub(crate) fn hostname() -> String {
 fn get_info(identity: &State<Identity>) -> Json<Info> {
     Json(Info {
         hostname: hostname(),
-        version: format!("v{} (rust)", env!("CARGO_PKG_VERSION")),
+        version: crate::version::info_version(),
         testing: identity.testing,
         device_id: identity.device_id.clone(),
     })

@@ -1,4 +1,4 @@
-//! [`NoMethodOverride`]: undoes Rocket's `_method` form override (API.md §1.1 step 0,
+//! [`NoMethodOverride`]: undoes Rocket's `_method` form override (docs/API.md §1.1 step 0,
 //! §9). Rocket turns a url-encoded `POST` whose body starts with `_method=delete`
 //! into a `DELETE` before any fairing runs; nothing in the ecosystem uses that, and
 //! it lets a plain cross-site HTML form delete data, so the method is put back.

@@ -1,7 +1,7 @@
 //! [`build_rocket`]: the only place the HTTP server is assembled: Rocket config,
-//! managed state, fairings and the route table, in the order of API.md.
+//! managed state, fairings and the route table, in the order of docs/API.md.
 //!
-//! Body size limits come from [`BodyLimits`] (API.md §1.3 has upstream's 1000 MB
+//! Body size limits come from [`BodyLimits`] (docs/API.md §1.3 has upstream's 1000 MB
 //! for every JSON body): by default 256 MiB for every ordinary JSON body (events,
 //! bucket creation with embedded events, heartbeats, queries, settings), far above
 //! any real batch yet bounded so a runaway client cannot make us buffer gigabytes;
@@ -10,7 +10,9 @@
 //! as the `json` and [`IMPORT_LIMIT_NAME`] limits. A larger body gets 413.
 
 mod apikey;
+mod body;
 mod buckets;
+mod catchers;
 mod cors;
 mod events;
 mod export;
@@ -43,7 +45,7 @@ pub const IMPORT_LIMIT_NAME: &str = "import";
 /// What `/api/0/info` reports besides the host name.
 #[derive(Debug, Clone)]
 pub struct Identity {
-    /// The device id (API.md §7.9).
+    /// The device id (docs/API.md §7.9).
     pub device_id: String,
     /// Testing mode.
     pub testing: bool,
@@ -78,7 +80,8 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/api/0", status::routes())
         .mount("/", webui::routes())
         .mount("/", cors::routes())
-        .mount("/", refusal::routes());
+        .mount("/", refusal::routes())
+        .register("/", catchers::catchers());
     for (name, dir) in custom_static_dirs(config) {
         rocket = rocket.mount(
             format!("/pages/{name}"),
@@ -89,7 +92,7 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
 }
 
 /// The request fairings, in order: a bad Host wins over a CORS refusal, and
-/// requests already refused are not checked again (API.md §1.1).
+/// requests already refused are not checked again (docs/API.md §1.1).
 fn attach_fairings(rocket: Rocket<Build>, config: &Config) -> Result<Rocket<Build>, StartupError> {
     let mut rocket = rocket
         .attach(method_override::NoMethodOverride)
@@ -98,16 +101,16 @@ fn attach_fairings(rocket: Rocket<Build>, config: &Config) -> Result<Rocket<Buil
             |rocket| {
                 Box::pin(async move {
                     let config = rocket.config();
-                    log::info!(
-                        "aw-server listening on http://{}:{}",
-                        config.address,
-                        config.port
-                    );
+                    // A SocketAddr prints IPv6 in brackets: http://[::1]:5600.
+                    let addr = std::net::SocketAddr::new(config.address, config.port);
+                    log::info!("aw-server listening on http://{addr}");
                     crate::systemd::notify_ready();
                 })
             },
         ));
-    if let Some(hostcheck) = hostcheck::HostCheck::for_address(config.address) {
+    if let Some(hostcheck) =
+        hostcheck::HostCheck::with_allowed(config.address, &config.allowed_hosts)?
+    {
         rocket = rocket.attach(hostcheck);
     } else {
         log::warn!(

@@ -1,6 +1,7 @@
-//! `POST /api/0/query` (API.md §3.15, QUERY.md §1): runs a query program once per
+//! `POST /api/0/query` (docs/API.md §3.15, docs/QUERY.md §1): runs a query program once per
 //! time period, off the async workers. Every query error is a 500
-//! `{"message": <error text>}`, as upstream. Malformed periods are 422 (body shape).
+//! `{"message": <error text>, "detail": {…}}`: the message as upstream, the detail
+//! ours. Malformed periods are 422 (body shape), with serde's reason.
 
 use aw_datastore::{Datastore, DatastoreError, EventQuery};
 use aw_models::{Bucket, Event, Query};
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 
+use crate::endpoints::body::JsonBody;
 use crate::endpoints::run_blocking;
 use crate::error::ApiError;
 
@@ -51,7 +53,7 @@ impl QueryDatastore for QuerySource {
 
 #[rocket::post("/query", format = "json", data = "<query>")]
 async fn query(
-    query: Json<Query>,
+    query: JsonBody<Query>,
     datastore: &State<Datastore>,
 ) -> Result<Json<Vec<DataType>>, ApiError> {
     let source = QuerySource(datastore.inner().clone());

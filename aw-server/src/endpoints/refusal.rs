@@ -1,6 +1,6 @@
 //! How the request fairings refuse a request: Rocket 0.5 fairings cannot answer,
 //! so the request is re-targeted to one internal route that answers the stored
-//! [`ApiError`] (upstream re-targets to `/cors/<n>` etc., API.md §1.1). The real
+//! [`ApiError`] (upstream re-targets to `/cors/<n>` etc., docs/API.md §1.1). The real
 //! handler never runs. Called directly, the internal route is a 404.
 
 use rocket::http::uri::Origin;

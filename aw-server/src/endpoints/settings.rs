@@ -1,4 +1,4 @@
-//! Settings (API.md §3.16): free-form JSON values stored under `settings.<key>`.
+//! Settings (docs/API.md §3.16): free-form JSON values stored under `settings.<key>`.
 //! Unset keys read as `null`; writes answer 201; keys of 128 bytes or more are refused.
 
 use std::collections::BTreeMap;
@@ -9,6 +9,7 @@ use rocket::response::status::Created;
 use rocket::serde::json::{Json, Value};
 use rocket::{Route, State};
 
+use crate::endpoints::body::JsonBody;
 use crate::endpoints::run_blocking;
 use crate::error::ApiError;
 
@@ -53,7 +54,7 @@ async fn get_setting(key: &str, datastore: &State<Datastore>) -> Result<Json<Val
 #[rocket::post("/settings/<key>", format = "json", data = "<value>")]
 async fn set_setting(
     key: &str,
-    value: Json<Value>,
+    value: JsonBody<Value>,
     datastore: &State<Datastore>,
 ) -> Result<Created<()>, ApiError> {
     let storage_key = storage_key(key)?;

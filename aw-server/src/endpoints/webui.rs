@@ -1,4 +1,4 @@
-//! The aw-webui files (API.md §3.18), read from the `--webpath` directory (default
+//! The aw-webui files (docs/API.md §3.18), read from the `--webpath` directory (default
 //! `<data dir>/static`). Only the upstream routes, plus `/service-worker.js` (part
 //! of the aw-webui build, which unregisters stale service workers); no SPA
 //! fallback, since aw-webui uses hash routing. Content types by extension (Rocket's
@@ -39,7 +39,14 @@ impl WebUi {
     }
 }
 
-const NO_WEBUI_PAGE: &str = "<!DOCTYPE html>
+/// The landing page when no web UI is installed, naming the folder to fill.
+fn no_webui_page(root: Option<&Path>) -> String {
+    let folder = root.map_or_else(
+        || String::from("the static folder of the server's data directory"),
+        |root| format!("<code>{}</code>", escape_html(&root.display().to_string())),
+    );
+    format!(
+        "<!DOCTYPE html>
 <html><head><meta charset=\"utf-8\"><title>aw-server</title></head>
 <body>
 <h1>aw-server is running</h1>
@@ -47,15 +54,24 @@ const NO_WEBUI_PAGE: &str = "<!DOCTYPE html>
 <p>To get the ActivityWatch web UI, build <a href=\"https://github.com/ActivityWatch/aw-webui\">aw-webui</a>
 (<code>npm install &amp;&amp; npm run build</code>) and start the server with
 <code>aw-server --webpath /path/to/aw-webui/dist</code>, or copy the contents of
-<code>dist/</code> into the <code>static</code> folder of the server's data directory.</p>
+<code>dist/</code> into {folder}.</p>
 </body></html>
-";
+"
+    )
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
 
 #[rocket::get("/")]
-async fn index(webui: &State<WebUi>) -> Either<NamedFile, RawHtml<&'static str>> {
+async fn index(webui: &State<WebUi>) -> Either<NamedFile, RawHtml<String>> {
     match webui.open(Path::new("index.html")).await {
         Ok(file) => Either::Left(file),
-        Err(_) => Either::Right(RawHtml(NO_WEBUI_PAGE)),
+        Err(_) => Either::Right(RawHtml(no_webui_page(webui.root.as_deref()))),
     }
 }
 

@@ -101,6 +101,22 @@ pub fn status_and_text(res: Response) -> (u16, String) {
     (status, res.text().unwrap())
 }
 
+/// Status, content type and parsed JSON body of a response (fails on a non-JSON body).
+pub fn json_answer(res: Response) -> (u16, String, Value) {
+    let status = res.status().as_u16();
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let text = res.text().unwrap();
+    let body = serde_json::from_str(&text)
+        .map_err(|err| format!("not JSON ({err}): {text}"))
+        .unwrap();
+    (status, content_type, body)
+}
+
 pub struct RawResponse {
     pub status: u16,
     pub head: String,

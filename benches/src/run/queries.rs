@@ -1,4 +1,4 @@
-//! The `/query` programs the benchmarks send: aw-webui's `fullDesktopQuery` (QUERY.md §9.1)
+//! The `/query` programs the benchmarks send: aw-webui's `fullDesktopQuery` (docs/QUERY.md §9.1)
 //! for the dataset's window, AFK and browser buckets, and a browser summary query. The
 //! statements come from `aw_client_rust::queries`, which builds aw-webui's text.
 
@@ -82,7 +82,7 @@ mod tests {
     #[test]
     fn desktop_query_matches_the_aw_webui_example_for_one_firefox_bucket() {
         let lines = desktop_query(&target(&["aw-watcher-web-firefox_myhost"]));
-        // QUERY.md §9.1 has 38 statements; spot-check the ones built from parts.
+        // docs/QUERY.md §9.1 has 38 statements; spot-check the ones built from parts.
         assert_eq!(lines.len(), 38);
         assert_eq!(
             lines[0],
