@@ -4,9 +4,10 @@
 //! What lives here: the schema and its migrations (`schema`), SQL grouped by table
 //! (`buckets`, `events`, `key_value`), the heartbeat merge rule (`heartbeat`),
 //! imports (`import`, `legacy_import`), the worker and its commit policy (`worker`),
-//! and the handle (`handle`). What must stay true: only this crate imports
-//! `rusqlite`; there is no mutex; nothing on a request path panics; a request is
-//! answered "ok" only once its write is committed (heartbeats: within 500 ms after).
+//! the handle (`handle`), and read-only access to other devices' sync files
+//! (`peer`). What must stay true: only this crate imports `rusqlite`; there is no
+//! mutex; nothing on a request path panics; a request is answered "ok" only once its
+//! write is committed (heartbeats: within 500 ms after).
 //!
 //! ```
 //! use aw_datastore::{Datastore, EventQuery};
@@ -28,6 +29,7 @@ pub mod heartbeat;
 mod import;
 mod key_value;
 mod legacy_import;
+mod peer;
 mod protocol;
 mod reader;
 mod schema;
@@ -38,5 +40,6 @@ pub use error::{DatastoreError, Result, WorkerFailure};
 pub use handle::{
     is_small_read, Datastore, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };
+pub use peer::{PeerBucket, PeerCursor, PeerFile, PEER_SCHEMA_VERSIONS};
 pub use schema::SCHEMA_VERSION;
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

@@ -41,6 +41,8 @@ pub struct Config {
     pub custom_static: BTreeMap<String, PathBuf>,
     /// Request body size limits in bytes (`[limits]` table); larger bodies get 413.
     pub limits: BodyLimits,
+    /// Folder sync inside the server (`[sync]` table; off by default).
+    pub sync: crate::sync::config::SyncConfig,
 
     /// Testing mode (`--testing`, always on in debug builds as upstream); not settable in the file.
     #[serde(skip)]
@@ -103,6 +105,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             custom_static: BTreeMap::new(),
             limits: BodyLimits::default(),
+            sync: crate::sync::config::SyncConfig::default(),
             testing: false,
             verbose: false,
             dbpath: None,
@@ -251,7 +254,9 @@ pub fn default_config_text(testing: bool) -> String {
          #[limits]\n\
          # Largest accepted request bodies, in bytes (larger ones get 413).\n\
          #json = 268435456\n\
-         #import = 1000000000\n"
+         #import = 1000000000\n\
+         {sync}",
+        sync = crate::sync::config::DEFAULT_SYNC_CONFIG_TEXT
     )
 }
 

@@ -10,5 +10,6 @@ pub mod dirs;
 pub mod endpoints;
 pub mod error;
 pub mod logging;
+pub mod sync;
 pub mod systemd;
 pub mod testkit;

@@ -10,6 +10,7 @@ use aw_server::dirs::{load_or_create_device_id, Dirs};
 use aw_server::endpoints::build_rocket;
 use aw_server::error::StartupError;
 use aw_server::logging::setup_logger;
+use aw_server::sync::service::SyncService;
 use clap::Parser;
 
 /// mimalloc instead of glibc malloc: queries allocate and free millions of small
@@ -61,6 +62,17 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
         storage: Storage::File(db_path),
         legacy_import,
     })?;
+    let identity = aw_server::sync::Identity {
+        device_id: config.device_id.clone().unwrap_or_default(),
+        hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+    };
+    // Stopped and joined once Rocket has shut down, before the datastore's last
+    // handle goes.
+    let sync = SyncService::start(&config.sync, datastore.clone(), identity).map_err(|err| {
+        StartupError::Launch {
+            detail: format!("folder sync: {err}"),
+        }
+    })?;
     let rocket = build_rocket(&config, datastore)?;
     log::info!(
         "Starting aw-server-rust at {}:{}",
@@ -72,6 +84,7 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
     // worker before we exit.
     match rocket::execute(rocket.launch()) {
         Ok(rocket) => {
+            drop(sync);
             drop(rocket);
             log::info!("aw-server stopped");
             Ok(())
