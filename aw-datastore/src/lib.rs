@@ -22,6 +22,7 @@
 //! ```
 
 mod buckets;
+mod checkpoint;
 mod error;
 mod events;
 mod handle;
@@ -36,6 +37,7 @@ mod schema;
 mod state;
 mod worker;
 
+pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};
 pub use handle::{
     is_small_read, Datastore, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,

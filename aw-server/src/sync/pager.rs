@@ -87,20 +87,19 @@ pub struct StorePager<'a> {
 }
 
 impl<'a> StorePager<'a> {
-    /// Events of `bucket_id` starting at or after `start_nanos`; `span` is the
-    /// bucket's `(first start, last end)` and `count` its number of events, used to
-    /// size the first window.
+    /// Events of `bucket_id` starting at or after `start_nanos`. `data_end` (where
+    /// the data ends, about) and `count` (how many events there are) only size the
+    /// first window; events past `data_end` come out too.
     pub fn new(
         store: &'a dyn Store,
         bucket_id: &str,
         start_nanos: i64,
-        span: Option<(i64, i64)>,
+        data_end: i64,
         count: u64,
         page_size: usize,
     ) -> StorePager<'a> {
         let page_size = page_size.max(1);
-        let (first, data_end) = span.unwrap_or((start_nanos, start_nanos));
-        let next_start = start_nanos.max(first);
+        let next_start = start_nanos;
         let length = data_end.saturating_sub(next_start).max(1);
         let per_window = i64::try_from(page_size / 2 + 1).unwrap_or(i64::MAX);
         let total = i64::try_from(count.max(1)).unwrap_or(i64::MAX);
@@ -114,7 +113,7 @@ impl<'a> StorePager<'a> {
             width,
             data_end,
             page_size,
-            done: span.is_none(),
+            done: false,
         }
     }
 

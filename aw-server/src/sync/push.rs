@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fs;
 
 use aw_datastore::Datastore;
-use aw_models::time::to_nanos;
+use aw_models::time::{duration_nanos, to_nanos};
 use aw_models::Bucket;
 
 use crate::sync::copy::{copy_bucket, read_boundary};
@@ -54,10 +54,12 @@ pub fn push(
     let result = push_buckets(local, &own, &selected, identity, options, stop, report);
     let stamp = serde_json::Value::String(chrono::Utc::now().to_rfc3339());
     let stamped = own.set_key_value(LAST_PASS_KEY, stamp);
-    // Dropping the last handle commits and closes the file before the pass ends.
+    // Dropping the last handle commits and closes the file; the checkpoint then
+    // leaves one complete file for the file-sync engine to copy.
     drop(own);
     result?;
     stamped?;
+    aw_datastore::checkpoint_file(&path)?;
     Ok(())
 }
 
@@ -106,12 +108,17 @@ fn push_bucket(
     let from = boundary
         .start
         .map_or_else(|| options.first_start_nanos(), |start| to_nanos(&start));
-    let span = match (bucket.metadata.start, bucket.metadata.end) {
-        (Some(start), Some(end)) => Some((to_nanos(&start), to_nanos(&end))),
-        _ => None,
+    // Bucket metadata is only a hint upstream (never shrunk), so the newest event
+    // gives the end of the data; the pager does not rely on it for correctness.
+    let newest = local.get_events(&bucket.id, None, None, Some(1))?;
+    let Some(newest) = newest.first() else {
+        return Ok(0);
     };
+    let data_end = newest
+        .start_nanos()
+        .saturating_add(duration_nanos(&newest.duration));
     let count = local.event_count(&bucket.id)?;
-    let mut pager = StorePager::new(local, &bucket.id, from, span, count, options.page_size);
+    let mut pager = StorePager::new(local, &bucket.id, from, data_end, count, options.page_size);
     let stats = copy_bucket(&mut pager, own, &bucket.id, boundary, stop, options.pause)?;
     Ok(stats.inserted)
 }
