@@ -124,7 +124,11 @@ fn run(cli: Cli) -> Result<(), SyncError> {
     )?;
     let port = cli.port.unwrap_or_else(|| configured_port(cli.testing));
     let client = AwClient::new(&cli.host, port, "aw-sync")?;
-    let info = client.get_info()?;
+    // The daemon often starts with the server: wait a little for it, as watchers do.
+    let info = match cli.command {
+        None | Some(Command::Daemon(_)) => client.wait_for_start()?,
+        Some(_) => client.get_info()?,
+    };
     let identity = Identity {
         device_id: info.device_id,
         hostname: gethostname::gethostname().to_string_lossy().into_owned(),

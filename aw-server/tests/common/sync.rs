@@ -96,6 +96,17 @@ impl Device {
         comparable(events)
     }
 
+    /// Like [`Device::events`], but empty while the bucket does not exist.
+    pub fn events_if_any(&self, bucket_id: &str) -> Vec<(DateTime<Utc>, i64, Value)> {
+        match self
+            .client
+            .get_events(bucket_id, Some(DateTime::UNIX_EPOCH), None, None)
+        {
+            Ok(events) => comparable(events),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// This device's own file in the folder.
     pub fn own_file(&self, root: &Path) -> PathBuf {
         aw_server::sync::folder::own_db_path(
