@@ -22,6 +22,9 @@ use aw_server::sync::{
 use chrono::NaiveDate;
 use clap::{Args, Parser, Subcommand};
 
+/// Seconds between daemon passes, as upstream.
+const DEFAULT_INTERVAL_SECS: u64 = 300;
+
 /// `aw-sync [OPTIONS] [COMMAND]`: without a command, runs `daemon`.
 #[derive(Debug, Parser)]
 #[command(
@@ -59,7 +62,7 @@ enum Command {
     List,
 }
 
-#[derive(Debug, Args, Default)]
+#[derive(Debug, Args)]
 struct PassArgs {
     /// First sync of a bucket starts at this date (YYYY-MM-DD, midnight UTC).
     #[arg(long)]
@@ -78,12 +81,25 @@ struct PassArgs {
     page_size: usize,
 }
 
-#[derive(Debug, Args, Default)]
+impl Default for PassArgs {
+    /// What the flags default to (used when no subcommand is given).
+    fn default() -> PassArgs {
+        PassArgs {
+            start_date: None,
+            buckets: None,
+            mode: Mode::Both,
+            sync_db: None,
+            page_size: DEFAULT_PAGE_SIZE,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
 struct DaemonArgs {
     #[command(flatten)]
     pass: PassArgs,
     /// Seconds between the end of a pass and the start of the next.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = DEFAULT_INTERVAL_SECS)]
     interval: u64,
 }
 
@@ -134,8 +150,8 @@ fn run(cli: Cli) -> Result<(), SyncError> {
         hostname: gethostname::gethostname().to_string_lossy().into_owned(),
     };
     let command = cli.command.unwrap_or(Command::Daemon(DaemonArgs {
-        interval: 300,
-        ..DaemonArgs::default()
+        pass: PassArgs::default(),
+        interval: DEFAULT_INTERVAL_SECS,
     }));
     match command {
         Command::List => {

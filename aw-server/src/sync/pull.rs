@@ -95,7 +95,11 @@ pub fn pull(
                 }
             }
             if !local_ids.contains(&dest_id) {
-                local.create_bucket(&import_bucket(source, &dest_id))?;
+                if let Err(err) = local.create_bucket(&import_bucket(source, &dest_id)) {
+                    log::warn!("skipping {}: cannot create {dest_id}: {err}", source.id);
+                    report.skipped.push(source.id.clone());
+                    continue;
+                }
                 local_ids.insert(dest_id.clone());
             }
             match pull_bucket(local, peer, bucket, &dest_id, options, stop) {
