@@ -6,7 +6,8 @@
 //! imports (`import`, `legacy_import`), the worker and its commit policy (`worker`),
 //! opening a file safely (`open`, `owner`, `integrity`), housekeeping between
 //! requests (`maintenance`), backups and restore (`backup`), recovery of a damaged
-//! file (`salvage`), and the handle (`handle`). What must stay true: only this crate imports
+//! file (`salvage`), the handle (`handle`), and read-only access to other devices'
+//! sync files (`peer`). What must stay true: only this crate imports
 //! `rusqlite`; there is no mutex; nothing on a request path panics; a request is
 //! answered "ok" only once its write is committed (heartbeats: within 500 ms after).
 //!
@@ -24,6 +25,7 @@
 
 pub mod backup;
 mod buckets;
+mod checkpoint;
 mod error;
 mod events;
 mod handle;
@@ -35,6 +37,7 @@ mod legacy_import;
 mod maintenance;
 mod open;
 mod owner;
+mod peer;
 mod protocol;
 mod reader;
 pub mod salvage;
@@ -43,11 +46,13 @@ mod state;
 mod status;
 mod worker;
 
+pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};
 pub use handle::{
     is_small_read, Datastore, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
+pub use peer::{PeerBucket, PeerCursor, PeerFile, PEER_SCHEMA_VERSIONS};
 pub use schema::SCHEMA_VERSION;
 pub use status::{BackupFailure, BackupInfo, BackupStatus, DatastoreStatus, IntegrityReport};
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

@@ -50,6 +50,8 @@ pub struct Config {
     pub limits: BodyLimits,
     /// Automatic backups of the database (`[backup]` table).
     pub backup: BackupConfig,
+    /// Folder sync inside the server (`[sync]` table; off by default).
+    pub sync: crate::sync::config::SyncConfig,
 
     /// The config file that was read (set by [`Config::load`]).
     #[serde(skip)]
@@ -118,6 +120,7 @@ impl Default for Config {
             limits: BodyLimits::default(),
             backup: BackupConfig::default(),
             config_file: None,
+            sync: crate::sync::config::SyncConfig::default(),
             testing: false,
             verbose: false,
             dbpath: None,
@@ -305,7 +308,9 @@ pub fn default_config_text(testing: bool) -> String {
          # Largest accepted request bodies, in bytes (larger ones get 413).\n\
          #json = 268435456\n\
          #import = 1000000000\n\
-         {backup}"
+         {backup}\
+         {sync}",
+        sync = crate::sync::config::DEFAULT_SYNC_CONFIG_TEXT
     )
 }
 

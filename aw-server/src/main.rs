@@ -18,6 +18,7 @@ use aw_server::endpoints::build_rocket;
 use aw_server::error::StartupError;
 use aw_server::logging::setup_logger;
 use aw_server::version::LONG_VERSION;
+use aw_server::sync::service::SyncService;
 use clap::Parser;
 
 /// mimalloc instead of glibc malloc: queries allocate and free millions of small
@@ -64,12 +65,24 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
     config.webpath = Some(webui_dir(cli, &dirs)?);
     let datastore = open_datastore(&config, &dirs)?;
     log_settings(&config);
+    let identity = aw_server::sync::Identity {
+        device_id: config.device_id.clone().unwrap_or_default(),
+        hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+    };
+    // Stopped and joined once Rocket has shut down, before the datastore's last
+    // handle goes.
+    let sync = SyncService::start(&config.sync, datastore.clone(), identity).map_err(|err| {
+        StartupError::Launch {
+            detail: format!("folder sync: {err}"),
+        }
+    })?;
     let rocket = build_rocket(&config, datastore)?;
     // `launch` returns after a graceful shutdown (Ctrl-C, SIGTERM); dropping the
     // returned Rocket drops the last Datastore handle, which commits and stops the
     // worker before we exit.
     match rocket::execute(rocket.launch()) {
         Ok(rocket) => {
+            drop(sync);
             drop(rocket);
             log::info!("aw-server stopped");
             Ok(())

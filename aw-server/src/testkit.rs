@@ -28,6 +28,8 @@ use rocket::Shutdown;
 use crate::config::Config;
 use crate::endpoints::build_rocket;
 use crate::error::StartupError;
+use crate::sync::service::SyncService;
+use crate::sync::Identity;
 
 /// The device id every test server reports.
 pub const TEST_DEVICE_ID: &str = "test-device-id";
@@ -41,6 +43,7 @@ pub struct TestServer {
     datastore: Datastore,
     shutdown: Shutdown,
     thread: Option<JoinHandle<()>>,
+    sync: Option<SyncService>,
 }
 
 impl TestServer {
@@ -58,6 +61,7 @@ impl TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        drop(self.sync.take());
         self.shutdown.clone().notify();
         if let Some(thread) = self.thread.take() {
             if thread.join().is_err() {
@@ -136,6 +140,15 @@ pub fn try_spawn_test_server(
         backup,
     })?;
     let rocket = build_rocket(&config, datastore.clone())?;
+    let identity = Identity {
+        device_id: config.device_id.clone().unwrap_or_default(),
+        hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+    };
+    let sync = SyncService::start(&config.sync, datastore.clone(), identity).map_err(|err| {
+        StartupError::Launch {
+            detail: format!("folder sync: {err}"),
+        }
+    })?;
     let mut rocket_config: rocket::Config =
         rocket
             .figment()
@@ -183,6 +196,7 @@ pub fn try_spawn_test_server(
             datastore,
             shutdown,
             thread: Some(thread),
+            sync,
         }),
         Ok(Err(detail)) => Err(StartupError::Launch { detail }),
         Err(_) => Err(StartupError::Launch {

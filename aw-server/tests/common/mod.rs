@@ -7,6 +7,8 @@
     reason = "test harness: a failed request must fail the calling test"
 )]
 
+pub mod sync;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 
