@@ -17,8 +17,8 @@ use aw_server::dirs::Dirs;
 use aw_server::endpoints::build_rocket;
 use aw_server::error::StartupError;
 use aw_server::logging::setup_logger;
-use aw_server::version::LONG_VERSION;
 use aw_server::sync::service::SyncService;
+use aw_server::version::LONG_VERSION;
 use clap::Parser;
 
 /// mimalloc instead of glibc malloc: queries allocate and free millions of small
