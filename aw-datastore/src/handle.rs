@@ -16,6 +16,7 @@ use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::maintenance::BackupSchedule;
 use crate::protocol::{Command, Reply};
 use crate::status::DatastoreStatus;
+use crate::sweep::PrivacyReport;
 use crate::worker;
 
 /// Where the database lives.
@@ -243,6 +244,16 @@ impl Datastore {
     pub fn set_max_page_count(&self, pages: u64) -> Result<u64> {
         match self.request(Command::SetMaxPageCount(pages))? {
             Reply::Count(count) => Ok(count),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Applies the privacy rules in force to every stored event (dropping or
+    /// redacting), in short steps between other requests; with `dry_run`, only counts.
+    /// Answered when done (and, unless a dry run, committed).
+    pub fn apply_privacy_filters(&self, dry_run: bool) -> Result<PrivacyReport> {
+        match self.request(Command::ApplyPrivacy(dry_run))? {
+            Reply::Privacy(report) => Ok(*report),
             other => Err(unexpected(other)),
         }
     }

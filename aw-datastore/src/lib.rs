@@ -3,7 +3,7 @@
 //!
 //! What lives here: the schema and its migrations (`schema`), SQL grouped by table
 //! (`buckets`, `events`, `key_value`), the heartbeat merge rule (`heartbeat`),
-//! imports (`import`, `legacy_import`), the worker and its commit policy (`worker`),
+//! imports (`import`, `legacy_import`), privacy filters (`privacy`), the worker and its commit policy (`worker`),
 //! opening a file safely (`open`, `owner`, `integrity`), housekeeping between
 //! requests (`maintenance`), backups and restore (`backup`), recovery of a damaged
 //! file (`salvage`), and the handle (`handle`). What must stay true: only this crate imports
@@ -35,12 +35,14 @@ mod legacy_import;
 mod maintenance;
 mod open;
 mod owner;
+pub mod privacy;
 mod protocol;
 mod reader;
 pub mod salvage;
 mod schema;
 mod state;
 mod status;
+mod sweep;
 mod worker;
 
 pub use error::{DatastoreError, Result, WorkerFailure};
@@ -50,4 +52,5 @@ pub use handle::{
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
 pub use schema::SCHEMA_VERSION;
 pub use status::{BackupFailure, BackupInfo, BackupStatus, DatastoreStatus, IntegrityReport};
+pub use sweep::{PrivacyCounts, PrivacyReport};
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

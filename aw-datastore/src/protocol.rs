@@ -9,6 +9,7 @@ use crossbeam_channel::Sender;
 use crate::error::DatastoreError;
 use crate::handle::EventQuery;
 use crate::status::DatastoreStatus;
+use crate::sweep::PrivacyReport;
 
 /// A request to the worker (private protocol; callers use `Datastore`).
 #[derive(Debug)]
@@ -32,6 +33,8 @@ pub enum Command {
     ForceCommit,
     Status,
     SetMaxPageCount(u64),
+    /// Apply the privacy rules to the stored events (true: dry run).
+    ApplyPrivacy(bool),
     Close,
 }
 
@@ -46,6 +49,7 @@ pub enum Reply {
     Value(serde_json::Value),
     KeyValues(BTreeMap<String, serde_json::Value>),
     Status(Box<DatastoreStatus>),
+    Privacy(Box<PrivacyReport>),
     Done,
     Failed(DatastoreError),
 }
@@ -63,6 +67,8 @@ pub enum Kind {
     Commit,
     /// The worker's own report; touches no transaction.
     Status,
+    /// Work over the stored events in steps between requests (`sweep`).
+    Sweep,
 }
 
 pub fn kind_of(command: &Command) -> Kind {
@@ -80,6 +86,7 @@ pub fn kind_of(command: &Command) -> Kind {
         Command::Heartbeat(..) => Kind::Heartbeat,
         Command::ForceCommit | Command::Close => Kind::Commit,
         Command::Status => Kind::Status,
+        Command::ApplyPrivacy(_) => Kind::Sweep,
         _ => Kind::Durable,
     }
 }

@@ -18,8 +18,10 @@
 //! requester that went away must not panic the worker; `mpsc_requests` 0.3 offers
 //! none of the three.
 
+mod jobs;
 mod lifecycle;
 
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -34,6 +36,7 @@ use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::{is_default_range, State};
+use jobs::Job;
 
 /// Longest time a heartbeat stays uncommitted.
 pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
@@ -95,6 +98,8 @@ struct Worker {
     held_since: Option<Instant>,
     /// Events written in the open transaction.
     pending: usize,
+    /// Sweeps waiting for their next step, oldest first.
+    jobs: VecDeque<Job>,
 }
 
 impl Worker {
@@ -112,6 +117,7 @@ impl Worker {
             held: Vec::new(),
             held_since: None,
             pending: 0,
+            jobs: VecDeque::new(),
         }
     }
 
@@ -128,6 +134,8 @@ impl Worker {
                     return;
                 }
                 Ok((command, reply)) => self.handle_guarded(command, reply),
+                // With a sweep running the deadline is "now"; commits follow `commit_due`.
+                Err(RecvTimeoutError::Timeout) if !self.jobs.is_empty() => {}
                 Err(RecvTimeoutError::Timeout) => {
                     let _ = self.commit();
                 }
@@ -136,6 +144,9 @@ impl Worker {
                     return;
                 }
             }
+            // One sweep step per request served: a sweep moves on under load, and a
+            // request waits behind at most one step.
+            self.step_jobs();
             if self.commit_due(receiver) {
                 let _ = self.commit();
             }
@@ -150,7 +161,8 @@ impl Worker {
         let heartbeat_deadline = self.tx_started.map(|t| t + HEARTBEAT_COMMIT_WINDOW);
         let durable_deadline = self.held_since.map(|t| t + DURABLE_BATCH_WINDOW);
         let housekeeping = self.maintenance.as_ref().map(Maintenance::deadline);
-        [heartbeat_deadline, durable_deadline, housekeeping]
+        let sweep = (!self.jobs.is_empty()).then(Instant::now);
+        [heartbeat_deadline, durable_deadline, housekeeping, sweep]
             .into_iter()
             .flatten()
             .min()
@@ -181,6 +193,10 @@ impl Worker {
             self.start_stream(&bucket_id, chunks, reply);
             return;
         }
+        if let Command::ApplyPrivacy(dry_run) = command {
+            self.queue_privacy(dry_run, reply);
+            return;
+        }
         match kind_of(&command) {
             Kind::Read => match self.read_job(&command) {
                 Some(Ok(job)) if self.readers.is_some() => self.dispatch_read(job, reply),
@@ -191,6 +207,10 @@ impl Worker {
             Kind::Commit => {
                 let result = self.commit();
                 let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
+            }
+            // Started above; never reached.
+            Kind::Sweep => {
+                let _ = reply.send(Reply::Done);
             }
             Kind::Status => {
                 let answer = self
@@ -287,9 +307,14 @@ impl Worker {
     }
 
     fn execute_in_savepoint(&mut self, command: Command) -> Result<Reply> {
+        self.in_savepoint(|state| state.execute(command))
+    }
+
+    /// Runs `work` inside the open transaction, in a savepoint of its own.
+    fn in_savepoint<T>(&mut self, work: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
         self.begin()?;
         self.state.conn.execute_batch("SAVEPOINT request")?;
-        match self.state.execute(command) {
+        match work(&mut self.state) {
             Ok(answer) => {
                 self.state.conn.execute_batch("RELEASE request")?;
                 Ok(answer)
@@ -368,5 +393,6 @@ impl Worker {
         if let Err(err) = self.state.reload() {
             log::error!("reloading the bucket cache failed: {err}");
         }
+        self.restart_jobs();
     }
 }

@@ -19,6 +19,7 @@ mod hostcheck;
 mod import;
 mod info;
 mod method_override;
+mod privacy;
 mod query;
 mod refusal;
 mod settings;
@@ -76,6 +77,7 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/api/0", query::routes())
         .mount("/api/0", settings::routes())
         .mount("/api/0", status::routes())
+        .mount("/api/0", privacy::routes())
         .mount("/", webui::routes())
         .mount("/", cors::routes())
         .mount("/", refusal::routes());
