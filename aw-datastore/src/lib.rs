@@ -3,7 +3,8 @@
 //!
 //! What lives here: the schema and its migrations (`schema`), SQL grouped by table
 //! (`buckets`, `events`, `key_value`), the heartbeat merge rule (`heartbeat`),
-//! imports (`import`, `legacy_import`), privacy filters (`privacy`), the worker and its commit policy (`worker`),
+//! imports (`import`, `legacy_import`), privacy filters (`privacy`), work over stored
+//! events in short steps (`sweep`, `retention`), the worker and its commit policy (`worker`),
 //! opening a file safely (`open`, `owner`, `integrity`), housekeeping between
 //! requests (`maintenance`), backups and restore (`backup`), recovery of a damaged
 //! file (`salvage`), and the handle (`handle`). What must stay true: only this crate imports
@@ -38,6 +39,7 @@ mod owner;
 pub mod privacy;
 mod protocol;
 mod reader;
+mod retention;
 pub mod salvage;
 mod schema;
 mod state;
@@ -50,6 +52,7 @@ pub use handle::{
     is_small_read, Datastore, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
+pub use retention::{RetentionCounts, RetentionPolicy, RetentionReport, RetentionRule};
 pub use schema::SCHEMA_VERSION;
 pub use status::{BackupFailure, BackupInfo, BackupStatus, DatastoreStatus, IntegrityReport};
 pub use sweep::{PrivacyCounts, PrivacyReport};

@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 
 use crate::error::DatastoreError;
 use crate::handle::EventQuery;
+use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
 use crate::sweep::PrivacyReport;
 
@@ -35,6 +36,10 @@ pub enum Command {
     SetMaxPageCount(u64),
     /// Apply the privacy rules to the stored events (true: dry run).
     ApplyPrivacy(bool),
+    /// Run these retention rules as of this instant (true: dry run).
+    RunRetention(Vec<RetentionRule>, chrono::DateTime<chrono::Utc>, bool),
+    /// The rules the worker runs by itself, daily.
+    SetRetention(Box<RetentionPolicy>),
     Close,
 }
 
@@ -50,6 +55,7 @@ pub enum Reply {
     KeyValues(BTreeMap<String, serde_json::Value>),
     Status(Box<DatastoreStatus>),
     Privacy(Box<PrivacyReport>),
+    Retention(Box<RetentionReport>),
     Done,
     Failed(DatastoreError),
 }
@@ -86,7 +92,9 @@ pub fn kind_of(command: &Command) -> Kind {
         Command::Heartbeat(..) => Kind::Heartbeat,
         Command::ForceCommit | Command::Close => Kind::Commit,
         Command::Status => Kind::Status,
-        Command::ApplyPrivacy(_) => Kind::Sweep,
+        Command::ApplyPrivacy(_) | Command::RunRetention(..) | Command::SetRetention(_) => {
+            Kind::Sweep
+        }
         _ => Kind::Durable,
     }
 }

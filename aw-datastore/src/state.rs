@@ -329,9 +329,12 @@ impl State {
             }
             // Status is answered by the worker itself (it owns the housekeeping state);
             // sweeps are run by the worker in steps.
-            Command::ForceCommit | Command::Close | Command::Status | Command::ApplyPrivacy(_) => {
-                Reply::Done
-            }
+            Command::ForceCommit
+            | Command::Close
+            | Command::Status
+            | Command::ApplyPrivacy(_)
+            | Command::RunRetention(..)
+            | Command::SetRetention(_) => Reply::Done,
             // Streams are started by `start_stream` before dispatch; never reached.
             Command::StreamEvents(..) => Reply::Done,
         })

@@ -151,6 +151,11 @@ impl Changes {
         *edge |= at_edge;
     }
 
+    /// Events of the bucket were deleted, edges unknown: its span is read again.
+    pub fn deleted_some(&mut self, bucket_id: &str) {
+        self.buckets.insert(bucket_id.to_string(), true);
+    }
+
     /// Makes the caches true again for every bucket touched.
     pub fn apply(self, state: &mut State) -> Result<()> {
         for (bucket_id, edge) in self.buckets {

@@ -16,6 +16,7 @@ pub use crate::backup_config::BackupConfig;
 use crate::cli::Cli;
 use crate::dirs::Dirs;
 use crate::error::StartupError;
+pub use crate::retention_config::RetentionConfig;
 
 /// Port used when neither the file nor the CLI sets one.
 pub const DEFAULT_PORT: u16 = 5600;
@@ -44,6 +45,8 @@ pub struct Config {
     pub limits: BodyLimits,
     /// Automatic backups of the database (`[backup]` table).
     pub backup: BackupConfig,
+    /// Opt-in deletion of old events (`[retention]` table); off by default.
+    pub retention: RetentionConfig,
 
     /// Testing mode (`--testing`, always on in debug builds as upstream); not settable in the file.
     #[serde(skip)]
@@ -107,6 +110,7 @@ impl Default for Config {
             custom_static: BTreeMap::new(),
             limits: BodyLimits::default(),
             backup: BackupConfig::default(),
+            retention: RetentionConfig::default(),
             testing: false,
             verbose: false,
             dbpath: None,
@@ -234,6 +238,7 @@ pub fn default_config_text(testing: bool) -> String {
         DEFAULT_PORT
     };
     let backup = crate::backup_config::DEFAULT_TEXT;
+    let retention = crate::retention_config::DEFAULT_TEXT;
     format!(
         "### DEFAULT SETTINGS ###\n\
          # Address to listen on (an IP address; 0.0.0.0 listens everywhere).\n\
@@ -257,7 +262,8 @@ pub fn default_config_text(testing: bool) -> String {
          # Largest accepted request bodies, in bytes (larger ones get 413).\n\
          #json = 268435456\n\
          #import = 1000000000\n\
-         {backup}"
+         {backup}\
+         {retention}"
     )
 }
 

@@ -12,5 +12,6 @@ pub mod dirs;
 pub mod endpoints;
 pub mod error;
 pub mod logging;
+pub mod retention_config;
 pub mod systemd;
 pub mod testkit;

@@ -36,7 +36,7 @@ use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::{is_default_range, State};
-use jobs::Job;
+use jobs::{Job, RetentionSchedule};
 
 /// Longest time a heartbeat stays uncommitted.
 pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
@@ -100,6 +100,8 @@ struct Worker {
     pending: usize,
     /// Sweeps waiting for their next step, oldest first.
     jobs: VecDeque<Job>,
+    /// The retention rules the worker runs by itself, if any.
+    retention: Option<RetentionSchedule>,
 }
 
 impl Worker {
@@ -118,6 +120,7 @@ impl Worker {
             held_since: None,
             pending: 0,
             jobs: VecDeque::new(),
+            retention: None,
         }
     }
 
@@ -134,7 +137,7 @@ impl Worker {
                     return;
                 }
                 Ok((command, reply)) => self.handle_guarded(command, reply),
-                // With a sweep running the deadline is "now"; commits follow `commit_due`.
+                // With a sweep running the deadline is near; commits follow `commit_due`.
                 Err(RecvTimeoutError::Timeout) if !self.jobs.is_empty() => {}
                 Err(RecvTimeoutError::Timeout) => {
                     let _ = self.commit();
@@ -146,12 +149,13 @@ impl Worker {
             }
             // One sweep step per request served: a sweep moves on under load, and a
             // request waits behind at most one step.
-            self.step_jobs();
+            self.step_jobs(receiver.is_empty());
             if self.commit_due(receiver) {
                 let _ = self.commit();
             }
             if receiver.is_empty() {
                 self.housekeeping();
+                self.schedule_retention();
             }
         }
     }
@@ -161,7 +165,7 @@ impl Worker {
         let heartbeat_deadline = self.tx_started.map(|t| t + HEARTBEAT_COMMIT_WINDOW);
         let durable_deadline = self.held_since.map(|t| t + DURABLE_BATCH_WINDOW);
         let housekeeping = self.maintenance.as_ref().map(Maintenance::deadline);
-        let sweep = (!self.jobs.is_empty()).then(Instant::now);
+        let sweep = self.jobs_deadline();
         [heartbeat_deadline, durable_deadline, housekeeping, sweep]
             .into_iter()
             .flatten()
@@ -193,10 +197,6 @@ impl Worker {
             self.start_stream(&bucket_id, chunks, reply);
             return;
         }
-        if let Command::ApplyPrivacy(dry_run) = command {
-            self.queue_privacy(dry_run, reply);
-            return;
-        }
         match kind_of(&command) {
             Kind::Read => match self.read_job(&command) {
                 Some(Ok(job)) if self.readers.is_some() => self.dispatch_read(job, reply),
@@ -208,10 +208,7 @@ impl Worker {
                 let result = self.commit();
                 let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
             }
-            // Started above; never reached.
-            Kind::Sweep => {
-                let _ = reply.send(Reply::Done);
-            }
+            Kind::Sweep => self.start_sweep(command, reply),
             Kind::Status => {
                 let answer = self
                     .status()
