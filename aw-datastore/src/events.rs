@@ -180,6 +180,28 @@ pub fn delete(conn: &Connection, row: i64, event_id: i64) -> Result<Option<Event
     Ok(existing)
 }
 
+/// Up to `limit` events of any bucket with ids above `after`, in id order, each with
+/// its bucket row (the walk of a sweep over everything stored).
+pub fn page_after(conn: &Connection, after: i64, limit: usize) -> Result<Vec<(i64, Event)>> {
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, starttime, endtime, data, bucketrow FROM events
+         WHERE id > ?1 ORDER BY id LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![after, limit], |row| {
+        Ok((row.get::<_, i64>(4)?, read_event(row)?))
+    })?;
+    rows.map(|row| row.map_err(DatastoreError::from)).collect()
+}
+
+/// Rewrites the data of event `event_id`.
+pub fn set_data(conn: &Connection, event_id: i64, data: &aw_models::JsonMap) -> Result<()> {
+    let data = serde_json::to_string(data).unwrap_or_else(|_| "{}".to_string());
+    conn.prepare_cached("UPDATE events SET data = ?2 WHERE id = ?1")?
+        .execute(params![event_id, data])?;
+    Ok(())
+}
+
 /// The bucket row owning event `event_id`, if any.
 fn owner(conn: &Connection, event_id: i64) -> Result<Option<i64>> {
     Ok(conn

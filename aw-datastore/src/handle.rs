@@ -15,7 +15,9 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::maintenance::BackupSchedule;
 use crate::protocol::{Command, Reply};
+use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
+use crate::sweep::PrivacyReport;
 use crate::worker;
 
 /// Where the database lives.
@@ -245,6 +247,36 @@ impl Datastore {
             Reply::Count(count) => Ok(count),
             other => Err(unexpected(other)),
         }
+    }
+
+    /// Applies the privacy rules in force to every stored event (dropping or
+    /// redacting), in short steps between other requests; with `dry_run`, only counts.
+    /// Answered when done (and, unless a dry run, committed).
+    pub fn apply_privacy_filters(&self, dry_run: bool) -> Result<PrivacyReport> {
+        match self.request(Command::ApplyPrivacy(dry_run))? {
+            Reply::Privacy(report) => Ok(*report),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Deletes what `rules` say is too old as of `now`, in small steps when the worker
+    /// is idle (never while the integrity check runs); with `dry_run`, only counts.
+    pub fn apply_retention(
+        &self,
+        rules: Vec<RetentionRule>,
+        now: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<RetentionReport> {
+        match self.request(Command::RunRetention(rules, now, dry_run))? {
+            Reply::Retention(report) => Ok(*report),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// Gives the worker the retention rules it runs by itself (after
+    /// `first_run_after`, then every `interval`); no rules turns that off.
+    pub fn schedule_retention(&self, policy: RetentionPolicy) -> Result<()> {
+        self.request_unit(Command::SetRetention(Box::new(policy)))
     }
 
     fn request_unit(&self, command: Command) -> Result<()> {

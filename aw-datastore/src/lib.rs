@@ -3,7 +3,8 @@
 //!
 //! What lives here: the schema and its migrations (`schema`), SQL grouped by table
 //! (`buckets`, `events`, `key_value`), the heartbeat merge rule (`heartbeat`),
-//! imports (`import`, `legacy_import`), the worker and its commit policy (`worker`),
+//! imports (`import`, `legacy_import`), privacy filters (`privacy`), work over stored
+//! events in short steps (`sweep`, `retention`), the worker and its commit policy (`worker`),
 //! opening a file safely (`open`, `owner`, `integrity`), housekeeping between
 //! requests (`maintenance`), backups and restore (`backup`), recovery of a damaged
 //! file (`salvage`), the handle (`handle`), and read-only access to other devices'
@@ -38,12 +39,15 @@ mod maintenance;
 mod open;
 mod owner;
 mod peer;
+pub mod privacy;
 mod protocol;
 mod reader;
+mod retention;
 pub mod salvage;
 mod schema;
 mod state;
 mod status;
+mod sweep;
 mod worker;
 
 pub use checkpoint::checkpoint_file;
@@ -53,6 +57,8 @@ pub use handle::{
 };
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
 pub use peer::{PeerBucket, PeerCursor, PeerFile, PEER_SCHEMA_VERSIONS};
+pub use retention::{RetentionCounts, RetentionPolicy, RetentionReport, RetentionRule};
 pub use schema::SCHEMA_VERSION;
 pub use status::{BackupFailure, BackupInfo, BackupStatus, DatastoreStatus, IntegrityReport};
+pub use sweep::{PrivacyCounts, PrivacyReport};
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};

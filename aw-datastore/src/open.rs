@@ -79,10 +79,12 @@ pub fn open(config: &DatastoreConfig) -> Result<Opened> {
     conn.set_prepared_statement_cache_capacity(64);
     let found_version = schema::migrate(&mut conn).map_err(|err| damage_of(config, err))?;
     let buckets = buckets::load(&conn).map_err(|err| damage_of(config, err))?;
+    let filters = crate::state::load_filters(&conn).map_err(|err| damage_of(config, err))?;
     let mut state = State {
         conn,
         buckets,
         last_events: HashMap::new(),
+        filters,
     };
     if let (0, Some(path)) = (found_version, &config.legacy_import) {
         let tx = state.conn.unchecked_transaction()?;

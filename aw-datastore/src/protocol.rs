@@ -8,7 +8,9 @@ use crossbeam_channel::Sender;
 
 use crate::error::DatastoreError;
 use crate::handle::EventQuery;
+use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
+use crate::sweep::PrivacyReport;
 
 /// A request to the worker (private protocol; callers use `Datastore`).
 #[derive(Debug)]
@@ -32,6 +34,12 @@ pub enum Command {
     ForceCommit,
     Status,
     SetMaxPageCount(u64),
+    /// Apply the privacy rules to the stored events (true: dry run).
+    ApplyPrivacy(bool),
+    /// Run these retention rules as of this instant (true: dry run).
+    RunRetention(Vec<RetentionRule>, chrono::DateTime<chrono::Utc>, bool),
+    /// The rules the worker runs by itself, daily.
+    SetRetention(Box<RetentionPolicy>),
     Close,
 }
 
@@ -46,6 +54,8 @@ pub enum Reply {
     Value(serde_json::Value),
     KeyValues(BTreeMap<String, serde_json::Value>),
     Status(Box<DatastoreStatus>),
+    Privacy(Box<PrivacyReport>),
+    Retention(Box<RetentionReport>),
     Done,
     Failed(DatastoreError),
 }
@@ -63,6 +73,8 @@ pub enum Kind {
     Commit,
     /// The worker's own report; touches no transaction.
     Status,
+    /// Work over the stored events in steps between requests (`sweep`).
+    Sweep,
 }
 
 pub fn kind_of(command: &Command) -> Kind {
@@ -80,6 +92,9 @@ pub fn kind_of(command: &Command) -> Kind {
         Command::Heartbeat(..) => Kind::Heartbeat,
         Command::ForceCommit | Command::Close => Kind::Commit,
         Command::Status => Kind::Status,
+        Command::ApplyPrivacy(_) | Command::RunRetention(..) | Command::SetRetention(_) => {
+            Kind::Sweep
+        }
         _ => Kind::Durable,
     }
 }

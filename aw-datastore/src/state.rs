@@ -14,6 +14,7 @@ use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::error::{DatastoreError, Result};
 use crate::events::{self, Range};
 use crate::handle::EventQuery;
+use crate::privacy::{self, PrivacyFilters, Verdict};
 use crate::protocol::{Command, Reply};
 use crate::reader::ReadJob;
 use crate::{heartbeat, import, key_value};
@@ -26,6 +27,8 @@ pub struct State {
     pub buckets: BucketCache,
     /// The last event of each bucket that received a heartbeat (docs/API.md §5.2).
     pub last_events: HashMap<String, Event>,
+    /// The privacy rules in force (the stored setting `privacy_filters`).
+    pub filters: PrivacyFilters,
 }
 
 impl State {
@@ -33,6 +36,7 @@ impl State {
     pub fn reload(&mut self) -> Result<()> {
         self.last_events.clear();
         self.buckets = buckets::load(&self.conn)?;
+        self.filters = load_filters(&self.conn)?;
         Ok(())
     }
 
@@ -57,6 +61,7 @@ impl State {
             });
         }
         let incoming = bucket.events.take().unwrap_or_default();
+        let incoming = self.filters.filter_events(&bucket.id, incoming);
         let cached = import::create_with_events(&self.conn, bucket, incoming)?;
         self.buckets.insert(cached.bucket.id.clone(), cached);
         Ok(())
@@ -72,16 +77,17 @@ impl State {
     }
 
     /// Inserts events and returns them with ids.
-    pub fn insert_events(
-        &mut self,
-        bucket_id: &str,
-        mut incoming: Vec<Event>,
-    ) -> Result<Vec<Event>> {
+    pub fn insert_events(&mut self, bucket_id: &str, incoming: Vec<Event>) -> Result<Vec<Event>> {
         if incoming.is_empty() {
             // Upstream answers `[]` without looking at the bucket; clients rely on it.
             return Ok(incoming);
         }
         let row = self.cached(bucket_id)?.row;
+        // Dropped events are left out of the answer, as upstream's filter would do.
+        let mut incoming = self.filters.filter_events(bucket_id, incoming);
+        if incoming.is_empty() {
+            return Ok(incoming);
+        }
         let mut spans = Vec::with_capacity(incoming.len());
         for event in &mut incoming {
             spans.push(events::span(event)?);
@@ -101,11 +107,21 @@ impl State {
     pub fn heartbeat(
         &mut self,
         bucket_id: &str,
-        heartbeat: Event,
+        mut heartbeat: Event,
         pulsetime: f64,
     ) -> Result<Event> {
         let row = self.cached(bucket_id)?.row;
         events::span(&heartbeat)?;
+        // Filtered before the merge, so a redacted heartbeat merges with the redacted
+        // event stored before it; a dropped one leaves the last event (and the merge
+        // of the next heartbeat) untouched and is answered with that event.
+        if self.filters.apply(bucket_id, &mut heartbeat.data) == Verdict::Dropped {
+            return Ok(self
+                .last_events
+                .get(bucket_id)
+                .cloned()
+                .unwrap_or(heartbeat));
+        }
         let last = match self.last_events.remove(bucket_id) {
             Some(last) => Some(last),
             None => events::newest(&self.conn, row)?,
@@ -228,7 +244,12 @@ impl State {
     }
 
     /// Imports an export document, all or nothing.
-    pub fn import(&mut self, export: BucketsExport) -> Result<()> {
+    pub fn import(&mut self, mut export: BucketsExport) -> Result<()> {
+        for bucket in export.buckets.values_mut() {
+            if let Some(incoming) = bucket.events.take() {
+                bucket.events = Some(self.filters.filter_events(&bucket.id, incoming));
+            }
+        }
         let touched = import::import(&self.conn, &self.buckets, export)?;
         self.apply_imported(touched);
         Ok(())
@@ -280,12 +301,22 @@ impl State {
             Command::GetKeyValues(prefix) => {
                 Reply::KeyValues(key_value::get_prefixed(&state.conn, &prefix)?)
             }
+            Command::SetKeyValue(key, value) if key == privacy::SETTING_KEY => {
+                // Parsed before anything is written: a bad rule leaves the old ones.
+                let filters = PrivacyFilters::parse(&value)?;
+                key_value::set(&state.conn, &key, &value)?;
+                state.filters = filters;
+                Reply::Done
+            }
             Command::SetKeyValue(key, value) => {
                 key_value::set(&state.conn, &key, &value)?;
                 Reply::Done
             }
             Command::DeleteKeyValue(key) => {
                 key_value::delete(&state.conn, &key)?;
+                if key == privacy::SETTING_KEY {
+                    state.filters = PrivacyFilters::default();
+                }
                 Reply::Done
             }
             Command::SetMaxPageCount(pages) => {
@@ -296,11 +327,26 @@ impl State {
                         .pragma_update_and_check(None, "max_page_count", pages, |row| row.get(0))?;
                 Reply::Count(u64::try_from(limit).unwrap_or(0))
             }
-            // Status is answered by the worker itself (it owns the housekeeping state).
-            Command::ForceCommit | Command::Close | Command::Status => Reply::Done,
+            // Status is answered by the worker itself (it owns the housekeeping state);
+            // sweeps are run by the worker in steps.
+            Command::ForceCommit
+            | Command::Close
+            | Command::Status
+            | Command::ApplyPrivacy(_)
+            | Command::RunRetention(..)
+            | Command::SetRetention(_) => Reply::Done,
             // Streams are started by `start_stream` before dispatch; never reached.
             Command::StreamEvents(..) => Reply::Done,
         })
+    }
+}
+
+/// The privacy rules stored in the settings (none if unset).
+pub fn load_filters(conn: &Connection) -> Result<PrivacyFilters> {
+    match key_value::get(conn, privacy::SETTING_KEY) {
+        Ok(value) => Ok(PrivacyFilters::parse_stored(&value)),
+        Err(DatastoreError::NoSuchKey { .. }) => Ok(PrivacyFilters::default()),
+        Err(err) => Err(err),
     }
 }
 

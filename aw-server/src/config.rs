@@ -17,6 +17,7 @@ pub use crate::backup_config::BackupConfig;
 use crate::cli::Cli;
 use crate::dirs::Dirs;
 use crate::error::StartupError;
+pub use crate::retention_config::RetentionConfig;
 
 /// Port used when neither the file nor the CLI sets one.
 pub const DEFAULT_PORT: u16 = 5600;
@@ -52,6 +53,8 @@ pub struct Config {
     pub backup: BackupConfig,
     /// Folder sync inside the server (`[sync]` table; off by default).
     pub sync: crate::sync::config::SyncConfig,
+    /// Opt-in deletion of old events (`[retention]` table); off by default.
+    pub retention: RetentionConfig,
 
     /// The config file that was read (set by [`Config::load`]).
     #[serde(skip)]
@@ -121,6 +124,7 @@ impl Default for Config {
             backup: BackupConfig::default(),
             config_file: None,
             sync: crate::sync::config::SyncConfig::default(),
+            retention: RetentionConfig::default(),
             testing: false,
             verbose: false,
             dbpath: None,
@@ -283,6 +287,7 @@ pub fn default_config_text(testing: bool) -> String {
         DEFAULT_PORT
     };
     let backup = crate::backup_config::DEFAULT_TEXT;
+    let retention = crate::retention_config::DEFAULT_TEXT;
     format!(
         "### DEFAULT SETTINGS ###\n\
          # Address to listen on (an IP address or localhost; 0.0.0.0 listens everywhere).\n\
@@ -309,7 +314,8 @@ pub fn default_config_text(testing: bool) -> String {
          #json = 268435456\n\
          #import = 1000000000\n\
          {backup}\
-         {sync}",
+         {sync}\
+         {retention}",
         sync = crate::sync::config::DEFAULT_SYNC_CONFIG_TEXT
     )
 }

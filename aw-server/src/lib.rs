@@ -13,6 +13,7 @@ pub mod endpoints;
 pub mod error;
 pub mod legacy;
 pub mod logging;
+pub mod retention_config;
 pub mod sync;
 pub mod systemd;
 pub mod testkit;

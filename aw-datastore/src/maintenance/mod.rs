@@ -153,6 +153,12 @@ impl Maintenance {
         })
     }
 
+    /// Whether the start-up integrity check is still running or found a problem (or
+    /// the file is gone from its path).
+    pub fn integrity_in_doubt(&self) -> bool {
+        self.check.is_some() || self.problem.is_some()
+    }
+
     /// A description of the file problem, for the status.
     pub fn problem_text(&self) -> Option<String> {
         self.advice

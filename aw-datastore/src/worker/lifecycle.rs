@@ -14,6 +14,7 @@ impl Worker {
     /// Commits, closes the readers, folds the `-wal` file back into the database and
     /// closes it, then releases the file: a cleanly stopped database is one file.
     pub(super) fn shut_down(mut self) -> Result<()> {
+        self.abandon_jobs();
         let committed = self.commit();
         if let Some(readers) = self.readers.take() {
             readers.close(READER_CLOSE_WAIT);

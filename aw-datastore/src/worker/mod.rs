@@ -18,8 +18,10 @@
 //! requester that went away must not panic the worker; `mpsc_requests` 0.3 offers
 //! none of the three.
 
+mod jobs;
 mod lifecycle;
 
+use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -34,6 +36,7 @@ use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::{ReadJob, ReaderPool};
 use crate::state::{is_default_range, State};
+use jobs::{Job, RetentionSchedule};
 
 /// Longest time a heartbeat stays uncommitted.
 pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
@@ -95,6 +98,10 @@ struct Worker {
     held_since: Option<Instant>,
     /// Events written in the open transaction.
     pending: usize,
+    /// Sweeps waiting for their next step, oldest first.
+    jobs: VecDeque<Job>,
+    /// The retention rules the worker runs by itself, if any.
+    retention: Option<RetentionSchedule>,
 }
 
 impl Worker {
@@ -112,6 +119,8 @@ impl Worker {
             held: Vec::new(),
             held_since: None,
             pending: 0,
+            jobs: VecDeque::new(),
+            retention: None,
         }
     }
 
@@ -128,6 +137,8 @@ impl Worker {
                     return;
                 }
                 Ok((command, reply)) => self.handle_guarded(command, reply),
+                // With a sweep running the deadline is near; commits follow `commit_due`.
+                Err(RecvTimeoutError::Timeout) if !self.jobs.is_empty() => {}
                 Err(RecvTimeoutError::Timeout) => {
                     let _ = self.commit();
                 }
@@ -136,11 +147,15 @@ impl Worker {
                     return;
                 }
             }
+            // One sweep step per request served: a sweep moves on under load, and a
+            // request waits behind at most one step.
+            self.step_jobs(receiver.is_empty());
             if self.commit_due(receiver) {
                 let _ = self.commit();
             }
             if receiver.is_empty() {
                 self.housekeeping();
+                self.schedule_retention();
             }
         }
     }
@@ -150,7 +165,8 @@ impl Worker {
         let heartbeat_deadline = self.tx_started.map(|t| t + HEARTBEAT_COMMIT_WINDOW);
         let durable_deadline = self.held_since.map(|t| t + DURABLE_BATCH_WINDOW);
         let housekeeping = self.maintenance.as_ref().map(Maintenance::deadline);
-        [heartbeat_deadline, durable_deadline, housekeeping]
+        let sweep = self.jobs_deadline();
+        [heartbeat_deadline, durable_deadline, housekeeping, sweep]
             .into_iter()
             .flatten()
             .min()
@@ -192,6 +208,7 @@ impl Worker {
                 let result = self.commit();
                 let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
             }
+            Kind::Sweep => self.start_sweep(command, reply),
             Kind::Status => {
                 let answer = self
                     .status()
@@ -287,9 +304,14 @@ impl Worker {
     }
 
     fn execute_in_savepoint(&mut self, command: Command) -> Result<Reply> {
+        self.in_savepoint(|state| state.execute(command))
+    }
+
+    /// Runs `work` inside the open transaction, in a savepoint of its own.
+    fn in_savepoint<T>(&mut self, work: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
         self.begin()?;
         self.state.conn.execute_batch("SAVEPOINT request")?;
-        match self.state.execute(command) {
+        match work(&mut self.state) {
             Ok(answer) => {
                 self.state.conn.execute_batch("RELEASE request")?;
                 Ok(answer)
@@ -368,5 +390,6 @@ impl Worker {
         if let Err(err) = self.state.reload() {
             log::error!("reloading the bucket cache failed: {err}");
         }
+        self.restart_jobs();
     }
 }

@@ -21,8 +21,10 @@ mod hostcheck;
 mod import;
 mod info;
 mod method_override;
+mod privacy;
 mod query;
 mod refusal;
+mod retention;
 mod settings;
 mod status;
 mod webui;
@@ -64,8 +66,25 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
             .unwrap_or_else(|| String::from("unknown")),
         testing: config.testing,
     };
+    // The datastore runs the retention rules by itself; the endpoint runs the same.
+    let retention_policy =
+        config
+            .retention
+            .policy()
+            .map_err(|reason| StartupError::InvalidFlag {
+                flag: "[retention]".to_string(),
+                value: String::new(),
+                reason,
+            })?;
+    let rules = retention::RetentionRules(retention_policy.rules.clone());
+    if !rules.0.is_empty() {
+        datastore
+            .schedule_retention(retention_policy)
+            .map_err(StartupError::Datastore)?;
+    }
     let rocket = rocket::custom(rocket_config(config))
         .manage(datastore)
+        .manage(rules)
         .manage(identity)
         .manage(webui::WebUi::new(config.webpath.clone()));
     let mut rocket = attach_fairings(rocket, config)?
@@ -78,6 +97,8 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/api/0", query::routes())
         .mount("/api/0", settings::routes())
         .mount("/api/0", status::routes())
+        .mount("/api/0", privacy::routes())
+        .mount("/api/0", retention::routes())
         .mount("/", webui::routes())
         .mount("/", cors::routes())
         .mount("/", refusal::routes())

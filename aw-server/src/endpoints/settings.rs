@@ -1,5 +1,7 @@
 //! Settings (docs/API.md §3.16): free-form JSON values stored under `settings.<key>`.
 //! Unset keys read as `null`; writes answer 201; keys of 128 bytes or more are refused.
+//! The one key with a meaning, `privacy_filters`, is validated by the datastore: a
+//! rule that cannot work answers 400 and the old rules stay in force.
 
 use std::collections::BTreeMap;
 
