@@ -21,12 +21,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use aw_datastore::{Datastore, DatastoreConfig, Storage};
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreConfig, Storage};
 use rocket::fairing::AdHoc;
 use rocket::Shutdown;
 
 use crate::config::Config;
-use crate::endpoints::build_rocket;
+use crate::endpoints::build_server;
 use crate::error::StartupError;
 
 /// The device id every test server reports.
@@ -135,7 +136,7 @@ pub fn try_spawn_test_server(
         legacy_import: None,
         backup,
     })?;
-    let rocket = build_rocket(&config, datastore.clone())?;
+    let rocket = build_server(&config, datastore.clone())?;
     let mut rocket_config: rocket::Config =
         rocket
             .figment()
