@@ -71,9 +71,9 @@ pub use handle::{
     is_small_read, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
-pub use upstream::Datastore;
 pub use schema::SCHEMA_VERSION;
 pub use status::{BackupFailure, BackupInfo, BackupStatus, DatastoreStatus, IntegrityReport};
+pub use upstream::Datastore;
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};
 
 /// The native API: the handle our server and tools use, with typed queries

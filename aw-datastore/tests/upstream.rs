@@ -65,6 +65,7 @@ fn buckets_and_events_with_upstream_signatures() {
         let all = datastore.get_events("b", None, None, None).unwrap();
         assert_eq!(all.len(), 2, "{kind}");
         let newest = datastore.get_events("b", None, None, Some(1)).unwrap();
+        assert_eq!(newest.len(), 1, "{kind}");
         assert_eq!(newest[0].data["n"], 2, "{kind}");
         let start = parse_json_datetime("2024-01-01T00:00:05Z").unwrap();
         let end = parse_json_datetime("2024-01-01T00:00:30Z").unwrap();

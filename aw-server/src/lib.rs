@@ -25,6 +25,6 @@ pub mod legacy;
 pub mod logging;
 pub mod systemd;
 pub mod testkit;
-pub mod version;
 mod upstream_config;
 mod upstream_dirs;
+pub mod version;

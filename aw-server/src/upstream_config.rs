@@ -9,12 +9,11 @@
 //! failure is kept in [`AWConfig::load_error`] and `build_rocket` refuses to start.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{config_file_name, read_or_create, AuthConfig, Config};
+use crate::config::{config_file_name, parse_address, read_or_create, AuthConfig, Config};
 use crate::config::{DEFAULT_PORT, DEFAULT_TESTING_PORT};
 use crate::error::StartupError;
 
@@ -31,7 +30,7 @@ pub struct AWAuthConfig {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct AWConfig {
-    /// Address to listen on; must be an IP address (`127.0.0.1`, `0.0.0.0`, `::1`).
+    /// Address to listen on: an IP address (`127.0.0.1`, `0.0.0.0`, `::1`) or `localhost`.
     pub address: String,
     /// Port to listen on (0 = any free port).
     pub port: u16,
@@ -77,14 +76,11 @@ impl AWConfig {
                 detail: reason.clone(),
             });
         }
-        let address: IpAddr = self
-            .address
-            .parse()
-            .map_err(|err: std::net::AddrParseError| StartupError::InvalidFlag {
-                flag: String::from("address"),
-                value: self.address.clone(),
-                reason: err.to_string(),
-            })?;
+        let address = parse_address(&self.address).map_err(|reason| StartupError::InvalidFlag {
+            flag: String::from("address"),
+            value: self.address.clone(),
+            reason,
+        })?;
         let custom_static: BTreeMap<String, PathBuf> = self
             .custom_static
             .iter()
@@ -207,14 +203,19 @@ mod tests {
         assert_eq!(config.port, 5666);
         let native = config.to_native().unwrap();
         assert_eq!(native.address.to_string(), "127.0.0.1");
-        let bad_address = AWConfig {
+        let named = AWConfig {
             address: String::from("localhost"),
+            ..AWConfig::default()
+        };
+        assert_eq!(named.to_native().unwrap().address.to_string(), "127.0.0.1");
+        let bad_address = AWConfig {
+            address: String::from("example.org"),
             ..AWConfig::default()
         };
         assert!(bad_address
             .to_native()
             .unwrap_err()
             .to_string()
-            .contains("'localhost'"));
+            .contains("'example.org' is not an IP address"));
     }
 }

@@ -189,7 +189,7 @@ fn invalid_settings_refuse_to_start() {
         .starts_with("invalid config file"));
     let cases = [
         AWConfig {
-            address: "localhost".to_string(),
+            address: "example.org".to_string(),
             ..Default::default()
         },
         AWConfig {

@@ -5,9 +5,10 @@
 //! What must stay true: [`build_rocket`] only converts its arguments and calls
 //! [`build_server`], so an embedded server has exactly our binary's routes,
 //! fairings and datastore behaviour. Upstream's signature cannot fail, so an
-//! invalid setting (an unreadable config file, an address that is not an IP, a bad
-//! CORS regex) is logged and the returned Rocket refuses to ignite: `launch()`
-//! returns an error instead of serving with settings nobody asked for.
+//! invalid setting (an unreadable config file, an address that is neither an IP
+//! nor `localhost`, a bad CORS regex) is logged and the returned Rocket refuses to
+//! ignite: `launch()` returns an error instead of serving with settings nobody
+//! asked for.
 
 use std::path::PathBuf;
 
@@ -108,10 +109,10 @@ mod tests {
         let cases = [
             (
                 AWConfig {
-                    address: String::from("localhost"),
+                    address: String::from("example.org"),
                     ..AWConfig::default()
                 },
-                "invalid value 'localhost' for address: invalid IP address syntax",
+                "invalid value 'example.org' for address: 'example.org' is not an IP address",
             ),
             (
                 AWConfig {
