@@ -5,6 +5,12 @@
 //! keeps the HTTP status and the server's message. [`single_instance`] stops a
 //! watcher from running twice, and [`queries`] builds the queries aw-webui sends.
 //!
+//! **Upstream-compatible:** both clients have upstream aw-client-rust's method names
+//! and argument shapes (`new(host, port, name)`, `create_bucket_simple`,
+//! `heartbeat(bucket, &event, pulsetime)`, `get_events(bucket, start, end, limit)`,
+//! `query(code, periods)`, …), so watchers written against upstream compile; the
+//! differences (errors, `heartbeat`'s returned event) are in docs/DIFFERENCES.md.
+//!
 //! A minimal watcher: one bucket, a heartbeat every second. The pulsetime is longer
 //! than the interval, so consecutive equal heartbeats merge into one growing event.
 //!

@@ -99,6 +99,14 @@ pub enum DatastoreError {
         /// What was observed.
         detail: WorkerFailure,
     },
+    /// The database could not be opened, so nothing can be answered: what every call
+    /// of a datastore made by the upstream-compatible `Datastore::new` returns after
+    /// its open failed (that constructor cannot return an error).
+    #[error("The datastore could not be opened: {detail}")]
+    OpenFailed {
+        /// Why the open failed (the original error's text).
+        detail: String,
+    },
     /// Any other SQLite failure.
     #[error("Database error: {0}")]
     Sqlite(#[source] rusqlite::Error),

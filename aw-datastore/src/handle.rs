@@ -92,6 +92,17 @@ impl Datastore {
         })
     }
 
+    /// A handle whose every call fails with [`DatastoreError::OpenFailed`] carrying
+    /// `err`'s text: what the upstream-compatible constructors hand out when the
+    /// open fails, since their signature cannot return the error.
+    pub(crate) fn failed(err: &DatastoreError) -> Datastore {
+        Datastore {
+            inner: Arc::new(Inner {
+                sender: crate::failed::spawn(err.to_string()),
+            }),
+        }
+    }
+
     /// Opens a database file, without legacy import.
     pub fn open_file(path: &Path) -> Result<Datastore> {
         Datastore::open(DatastoreConfig::file(path))

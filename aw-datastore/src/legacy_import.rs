@@ -126,7 +126,7 @@ mod tests {
             backup: None,
         };
         for _ in 0..2 {
-            let datastore = crate::Datastore::open(config.clone()).unwrap();
+            let datastore = crate::native::Datastore::open(config.clone()).unwrap();
             let events = datastore
                 .get_events("aw-watcher-afk_box", crate::EventQuery::default())
                 .unwrap();

@@ -12,8 +12,11 @@
 //! `rusqlite`; there is no mutex; nothing on a request path panics; a request is
 //! answered "ok" only once its write is committed (heartbeats: within 500 ms after).
 //!
+//! The native API is [`native::Datastore`] (what our server uses):
+//!
 //! ```
-//! use aw_datastore::{Datastore, EventQuery};
+//! use aw_datastore::native::Datastore;
+//! use aw_datastore::EventQuery;
 //! use aw_models::Bucket;
 //!
 //! let datastore = Datastore::open_in_memory().unwrap();
@@ -23,12 +26,31 @@
 //! datastore.create_bucket(bucket).unwrap();
 //! assert!(datastore.get_events("b", EventQuery::default()).unwrap().is_empty());
 //! ```
+//!
+//! **Upstream-compatible API.** [`Datastore`] at the crate root is aw-server-rust's
+//! `aw_datastore::Datastore`: `Datastore::new(dbpath, legacy_import)`,
+//! `new_in_memory(legacy_import)` and upstream's method signatures
+//! (`create_bucket(&Bucket)`, `get_events(id, start, end, limit)`, key-values as
+//! JSON text, …), a thin layer over the native handle so that programs written
+//! against upstream compile unchanged. Its errors are this crate's
+//! [`DatastoreError`] (upstream's `NoSuchBucket`, `BucketAlreadyExists` and
+//! `NoSuchKey` keep their names, with named fields). ARCHITECTURE.md has the table.
+//!
+//! ```
+//! let datastore = aw_datastore::Datastore::new_in_memory(false);
+//! let bucket: aw_models::Bucket = serde_json::from_str(
+//!     r#"{"id":"b","type":"t","client":"c","hostname":"h"}"#,
+//! ).unwrap();
+//! datastore.create_bucket(&bucket).unwrap();
+//! assert!(datastore.get_events("b", None, None, None).unwrap().is_empty());
+//! ```
 
 pub mod backup;
 mod buckets;
 mod checkpoint;
 mod error;
 mod events;
+mod failed;
 mod handle;
 pub mod heartbeat;
 mod import;
@@ -48,12 +70,13 @@ mod schema;
 mod state;
 mod status;
 mod sweep;
+mod upstream;
 mod worker;
 
 pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};
 pub use handle::{
-    is_small_read, Datastore, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
+    is_small_read, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
 pub use peer::{PeerBucket, PeerCursor, PeerFile, PEER_SCHEMA_VERSIONS};
@@ -61,4 +84,11 @@ pub use retention::{RetentionCounts, RetentionPolicy, RetentionReport, Retention
 pub use schema::SCHEMA_VERSION;
 pub use status::{BackupFailure, BackupInfo, BackupStatus, DatastoreStatus, IntegrityReport};
 pub use sweep::{PrivacyCounts, PrivacyReport};
+pub use upstream::Datastore;
 pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};
+
+/// The native API: the handle our server and tools use, with typed queries
+/// ([`EventQuery`]), owned arguments and streams.
+pub mod native {
+    pub use crate::handle::Datastore;
+}

@@ -182,7 +182,7 @@ pub(crate) mod tests {
             tx.commit().unwrap();
             drop(conn);
             let size_before = std::fs::metadata(&path).unwrap().len();
-            let datastore = crate::Datastore::open_file(&path).unwrap();
+            let datastore = crate::native::Datastore::open_file(&path).unwrap();
             let count = datastore
                 .get_event_count("b", crate::EventQuery::default())
                 .unwrap();

@@ -9,7 +9,8 @@
 
 mod common;
 
-use aw_datastore::{Datastore, DatastoreConfig, DatastoreError, EventQuery, Storage};
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreConfig, DatastoreError, EventQuery, Storage};
 use aw_models::BucketsExport;
 use common::{all_events, bucket, datastore_with_bucket, event, range, spans};
 use serde_json::json;

@@ -13,7 +13,8 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use aw_datastore::{Datastore, DatastoreError, EventQuery};
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreError, EventQuery};
 use common::{all_events, bucket, datastore_with_bucket, event};
 use serde_json::json;
 

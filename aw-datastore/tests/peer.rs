@@ -11,7 +11,8 @@ mod common;
 
 use std::path::Path;
 
-use aw_datastore::{checkpoint_file, Datastore, PeerCursor, PeerFile};
+use aw_datastore::native::Datastore;
+use aw_datastore::{checkpoint_file, PeerCursor, PeerFile};
 use common::{bucket, event};
 
 fn listing(dir: &Path) -> Vec<String> {

@@ -16,9 +16,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aw_datastore::backup::{self, Retention};
-use aw_datastore::{
-    integrity, salvage, BackupSchedule, Datastore, DatastoreConfig, DatastoreError, Storage,
-};
+use aw_datastore::native::Datastore;
+use aw_datastore::{integrity, salvage, BackupSchedule, DatastoreConfig, DatastoreError, Storage};
 use chrono::{TimeZone, Utc};
 use common::{all_events, bucket, event};
 use serde_json::json;

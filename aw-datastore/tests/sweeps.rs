@@ -12,7 +12,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use aw_datastore::{Datastore, RetentionPolicy, RetentionRule};
+use aw_datastore::native::Datastore;
+use aw_datastore::{RetentionPolicy, RetentionRule};
 use chrono::TimeDelta;
 use common::{all_events, bucket, event};
 use serde_json::json;

@@ -19,6 +19,8 @@ use crate::dirs::Dirs;
 use crate::error::StartupError;
 pub use crate::retention_config::RetentionConfig;
 
+pub use crate::upstream_config::{create_config, AWAuthConfig, AWConfig};
+
 /// Port used when neither the file nor the CLI sets one.
 pub const DEFAULT_PORT: u16 = 5600;
 /// Port used in testing mode when neither the file nor the CLI sets one.
@@ -335,7 +337,7 @@ pub fn parse_custom_static(spec: &str) -> Result<BTreeMap<String, PathBuf>, Stri
     Ok(entries)
 }
 
-fn read_or_create(path: &Path, testing: bool) -> Result<String, StartupError> {
+pub(crate) fn read_or_create(path: &Path, testing: bool) -> Result<String, StartupError> {
     let io_error = |action, path: &Path| {
         let path = path.to_path_buf();
         move |source| StartupError::Io {

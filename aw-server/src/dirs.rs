@@ -6,6 +6,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::StartupError;
 
+pub use crate::upstream_dirs::{db_path, get_cache_dir, get_config_dir, get_data_dir, get_log_dir};
+
 const APP_DIR: &str = "activitywatch";
 const SERVER_DIR: &str = "aw-server-rust";
 

@@ -292,6 +292,10 @@ impl From<DatastoreError> for ApiError {
                 message,
                 detail: String::new(),
             },
+            DatastoreError::OpenFailed { .. } => ApiError::Internal {
+                message,
+                detail: String::new(),
+            },
             DatastoreError::Sqlite(source) => ApiError::Internal {
                 message,
                 detail: format!("({source:?})"),

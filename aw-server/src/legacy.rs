@@ -13,7 +13,8 @@ use std::fs;
 use std::io;
 use std::path::Path;
 
-use aw_datastore::{Datastore, DatastoreError};
+use aw_datastore::native::Datastore;
+use aw_datastore::DatastoreError;
 
 use crate::dirs::{load_or_create_device_id, Dirs};
 

@@ -6,12 +6,17 @@
 //! (the oldest go at start-up, failed starts included); Rocket's own "launched"
 //! line (a WARN) and its per-request lines are left out unless asked for, since our
 //! INFO "listening on" line and the error responses' own log lines say the same.
+//!
+//! [`init_logger`] is the native entry point (our binary); [`setup_logger`] is the
+//! upstream-compatible one (`module`, `testing`, `verbose`), writing `<module>_….log`
+//! into `get_log_dir(module)` with the same levels, format and rotation.
 
 use std::fs;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use fern::colors::{Color, ColoredLevelConfig};
+use fern::InitError;
 use log::{Level, LevelFilter};
 
 /// How many log files of one mode (normal or testing) are kept, this start's included.
@@ -36,23 +41,25 @@ pub fn log_level(env_value: Option<&str>, verbose_or_testing: bool) -> LevelFilt
     }
 }
 
+/// The module name our server's log files start with.
+const SERVER_MODULE: &str = "aw-server-rust";
+
 /// `<log dir>/aw-server-rust_<local time>.log` (`aw-server-rust-testing_…` in testing).
 pub fn log_file_path(log_dir: &Path, testing: bool) -> PathBuf {
-    let prefix = if testing {
-        "aw-server-rust-testing"
-    } else {
-        "aw-server-rust"
-    };
-    let stamp = chrono::Local::now().format("%Y-%m-%dT%H-%M-%S%z");
-    log_dir.join(format!("{prefix}_{stamp}.log"))
+    module_log_file_path(log_dir, SERVER_MODULE, testing)
 }
 
-/// The file-name prefix of one mode's log files.
-fn log_prefix(testing: bool) -> &'static str {
+fn module_log_file_path(log_dir: &Path, module: &str, testing: bool) -> PathBuf {
+    let stamp = chrono::Local::now().format("%Y-%m-%dT%H-%M-%S%z");
+    log_dir.join(format!("{}{stamp}.log", log_prefix(module, testing)))
+}
+
+/// The file-name prefix of one module's and mode's log files.
+fn log_prefix(module: &str, testing: bool) -> String {
     if testing {
-        "aw-server-rust-testing_"
+        format!("{module}-testing_")
     } else {
-        "aw-server-rust_"
+        format!("{module}_")
     }
 }
 
@@ -60,7 +67,11 @@ fn log_prefix(testing: bool) -> &'static str {
 /// created, at most `keep` remain. Returns how many were deleted; a file that cannot
 /// be deleted is skipped.
 pub fn rotate_logs(log_dir: &Path, testing: bool, keep: usize) -> usize {
-    let prefix = log_prefix(testing);
+    rotate_module_logs(log_dir, SERVER_MODULE, testing, keep)
+}
+
+fn rotate_module_logs(log_dir: &Path, module: &str, testing: bool, keep: usize) -> usize {
+    let prefix = log_prefix(module, testing);
     let Ok(entries) = fs::read_dir(log_dir) else {
         return 0;
     };
@@ -69,7 +80,7 @@ pub fn rotate_logs(log_dir: &Path, testing: bool, keep: usize) -> usize {
         .filter(|entry| {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            name.starts_with(prefix) && name.ends_with(".log")
+            name.starts_with(&prefix) && name.ends_with(".log")
         })
         .filter_map(|entry| {
             let modified = entry.metadata().and_then(|meta| meta.modified()).ok()?;
@@ -85,8 +96,39 @@ pub fn rotate_logs(log_dir: &Path, testing: bool, keep: usize) -> usize {
         .count()
 }
 
-/// Installs the global logger. Call once, from `main`.
-pub fn setup_logger(log_dir: &Path, testing: bool, verbose: bool) -> Result<PathBuf, StartupError> {
+/// Installs the global logger, writing to `log_dir`. Call once, from `main`.
+pub fn init_logger(log_dir: &Path, testing: bool, verbose: bool) -> Result<PathBuf, StartupError> {
+    let (dispatch, file_path) = dispatch(log_dir, SERVER_MODULE, testing, verbose)?;
+    dispatch.apply().map_err(|err| StartupError::Logging {
+        detail: err.to_string(),
+    })?;
+    Ok(file_path)
+}
+
+/// Upstream-compatible: installs the global logger, writing
+/// `<module>_<local time>.log` (`<module>-testing_…`) into `get_log_dir(module)`.
+pub fn setup_logger(module: &str, testing: bool, verbose: bool) -> Result<(), InitError> {
+    let log_dir = crate::dirs::get_log_dir(module).map_err(|()| {
+        InitError::Io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "cannot determine or create the log directory",
+        ))
+    })?;
+    let (dispatch, _) = dispatch(&log_dir, module, testing, verbose).map_err(|err| match err {
+        StartupError::Io { source, .. } => InitError::Io(source),
+        other => InitError::Io(std::io::Error::other(other.to_string())),
+    })?;
+    dispatch.apply()?;
+    Ok(())
+}
+
+/// The logger for `module` in `log_dir`, not yet installed, and its file.
+fn dispatch(
+    log_dir: &Path,
+    module: &str,
+    testing: bool,
+    verbose: bool,
+) -> Result<(fern::Dispatch, PathBuf), StartupError> {
     let env_value = std::env::var("LOG_LEVEL").ok();
     let level = log_level(env_value.as_deref(), verbose || testing);
     fs::create_dir_all(log_dir).map_err(|source| StartupError::Io {
@@ -94,8 +136,8 @@ pub fn setup_logger(log_dir: &Path, testing: bool, verbose: bool) -> Result<Path
         path: log_dir.to_path_buf(),
         source,
     })?;
-    rotate_logs(log_dir, testing, KEEP_LOG_FILES);
-    let file_path = log_file_path(log_dir, testing);
+    rotate_module_logs(log_dir, module, testing, KEEP_LOG_FILES);
+    let file_path = module_log_file_path(log_dir, module, testing);
     let file = fern::log_file(&file_path).map_err(|source| StartupError::Io {
         action: "open the log file",
         path: file_path.clone(),
@@ -157,13 +199,7 @@ pub fn setup_logger(log_dir: &Path, testing: bool, verbose: bool) -> Result<Path
             ))
         })
         .chain(file);
-    base.chain(stderr)
-        .chain(file)
-        .apply()
-        .map_err(|err| StartupError::Logging {
-            detail: err.to_string(),
-        })?;
-    Ok(file_path)
+    Ok((base.chain(stderr).chain(file), file_path))
 }
 
 #[cfg(test)]

@@ -9,14 +9,15 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use aw_datastore::{Datastore, DatastoreConfig, DatastoreError, Storage};
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreConfig, DatastoreError, Storage};
 use aw_server::cli::Cli;
 use aw_server::commands;
 use aw_server::config::Config;
 use aw_server::dirs::Dirs;
-use aw_server::endpoints::build_rocket;
+use aw_server::endpoints::build_server;
 use aw_server::error::StartupError;
-use aw_server::logging::setup_logger;
+use aw_server::logging::init_logger;
 use aw_server::sync::service::SyncService;
 use aw_server::version::LONG_VERSION;
 use clap::Parser;
@@ -43,7 +44,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), StartupError> {
     let dirs = Dirs::from_env()?;
     let testing = Config::testing_mode(cli);
-    let log_file = setup_logger(&dirs.log_dir, testing, cli.verbose)?;
+    let log_file = init_logger(&dirs.log_dir, testing, cli.verbose)?;
     log::info!("aw-server {LONG_VERSION}");
     log::info!("Logging to {}", log_file.display());
     let mut config = Config::load(cli, &dirs)?;
@@ -76,7 +77,7 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
             detail: format!("folder sync: {err}"),
         }
     })?;
-    let rocket = build_rocket(&config, datastore)?;
+    let rocket = build_server(&config, datastore)?;
     // `launch` returns after a graceful shutdown (Ctrl-C, SIGTERM); dropping the
     // returned Rocket drops the last Datastore handle, which commits and stops the
     // worker before we exit.

@@ -21,12 +21,13 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-use aw_datastore::{Datastore, DatastoreConfig, Storage};
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreConfig, Storage};
 use rocket::fairing::AdHoc;
 use rocket::Shutdown;
 
 use crate::config::Config;
-use crate::endpoints::build_rocket;
+use crate::endpoints::build_server;
 use crate::error::StartupError;
 use crate::sync::service::SyncService;
 use crate::sync::Identity;
@@ -139,7 +140,7 @@ pub fn try_spawn_test_server(
         legacy_import: None,
         backup,
     })?;
-    let rocket = build_rocket(&config, datastore.clone())?;
+    let rocket = build_server(&config, datastore.clone())?;
     let identity = Identity {
         device_id: config.device_id.clone().unwrap_or_default(),
         hostname: gethostname::gethostname().to_string_lossy().into_owned(),

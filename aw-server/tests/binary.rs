@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use common::{server_command as command, wait_for_exit};
 
 #[test]

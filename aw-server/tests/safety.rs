@@ -14,7 +14,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use aw_server::config::BackupConfig;
 use aw_server::testkit::test_config;
 use common::{event, server_command, spawn_server_process, wait_for_exit, Harness};

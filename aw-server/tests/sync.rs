@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use aw_models::Bucket;
 use aw_server::sync::naming::ORIGIN_KEY;
 use aw_server::sync::store::Store;

@@ -23,7 +23,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use aw_datastore::{backup, integrity, Datastore, EventQuery};
+use aw_datastore::native::Datastore;
+use aw_datastore::{backup, integrity, EventQuery};
 use common::spawn_server_process;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

@@ -2,7 +2,8 @@
 //! bucket of 545k events (the size of the upstream benchmark report's window+AFK data).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "benchmark set-up")]
 
-use aw_datastore::{Datastore, EventQuery};
+use aw_datastore::native::Datastore;
+use aw_datastore::EventQuery;
 use aw_models::time::from_nanos;
 use aw_models::{Bucket, Event};
 use chrono::TimeDelta;

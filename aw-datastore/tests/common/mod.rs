@@ -1,7 +1,8 @@
 //! Shared builders for the datastore integration tests.
 #![allow(dead_code, reason = "each test crate uses a subset")]
 
-use aw_datastore::{Datastore, EventQuery};
+use aw_datastore::native::Datastore;
+use aw_datastore::EventQuery;
 use aw_models::time::{duration_from_secs, parse_json_datetime};
 use aw_models::{Bucket, Event};
 use serde_json::json;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use aw_models::Bucket;
 use rocket::serde::json::Json;
 use rocket::{Route, State};

@@ -1,6 +1,7 @@
 //! Events of a bucket (docs/API.md §3.6–§3.10): range read, insert, count, get, delete.
 
-use aw_datastore::{is_small_read, Datastore, EventQuery};
+use aw_datastore::native::Datastore;
+use aw_datastore::{is_small_read, EventQuery};
 use aw_models::time::parse_rfc3339;
 use aw_models::Event;
 use chrono::{DateTime, Utc};

@@ -10,7 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use aw_datastore::{Datastore, DatastoreError};
+use aw_datastore::native::Datastore;
+use aw_datastore::DatastoreError;
 use aw_models::Bucket;
 use rocket::futures::stream;
 use rocket::http::Header;

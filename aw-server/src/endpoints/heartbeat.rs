@@ -2,7 +2,7 @@
 //! `pulsetime` is required; missing or unparsable is a 422, as upstream, with a
 //! message naming the parameter.
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use aw_models::Event;
 use rocket::serde::json::Json;
 use rocket::{Route, State};

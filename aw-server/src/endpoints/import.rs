@@ -4,7 +4,7 @@
 //! the async workers. The datastore imports all buckets in one transaction, so an
 //! import lands whole or not at all (upstream kept the buckets before a failure).
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use aw_models::BucketsExport;
 use rocket::data::{ByteUnit, Data, Limits, ToByteUnit};
 use rocket::http::ContentType;
@@ -13,7 +13,7 @@ use rocket::{Route, State};
 use crate::endpoints::{run_blocking, IMPORT_LIMIT_NAME};
 use crate::error::ApiError;
 
-/// The configured import limit (Rocket's `Limits` carry it, see `build_rocket`).
+/// The configured import limit (Rocket's `Limits` carry it, see `build_server`).
 fn import_limit(limits: &Limits) -> ByteUnit {
     limits.get(IMPORT_LIMIT_NAME).unwrap_or(Limits::DATA_FORM)
 }

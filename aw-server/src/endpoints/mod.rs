@@ -1,5 +1,7 @@
-//! [`build_rocket`]: the only place the HTTP server is assembled: Rocket config,
-//! managed state, fairings and the route table, in the order of docs/API.md.
+//! [`build_server`]: the only place the HTTP server is assembled: Rocket config,
+//! managed state, fairings and the route table, in the order of docs/API.md. The
+//! upstream-compatible [`build_rocket`] (with [`ServerState`] and [`AssetResolver`])
+//! converts its arguments and calls it.
 //!
 //! Body size limits come from [`BodyLimits`] (docs/API.md §1.3 has upstream's 1000 MB
 //! for every JSON body): by default 256 MiB for every ordinary JSON body (events,
@@ -27,11 +29,12 @@ mod refusal;
 mod retention;
 mod settings;
 mod status;
+mod upstream;
 mod webui;
 
 use std::path::PathBuf;
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use rocket::config::LogLevel;
 use rocket::data::{ByteUnit, Limits};
 use rocket::fairing::AdHoc;
@@ -40,6 +43,8 @@ use rocket::{Build, Rocket};
 
 use crate::config::{BodyLimits, Config};
 use crate::error::{ApiError, StartupError};
+
+pub use upstream::{build_rocket, AssetResolver, ServerState};
 
 /// Name of the Rocket limit for `POST /api/0/import` bodies, JSON or multipart.
 pub const IMPORT_LIMIT_NAME: &str = "import";
@@ -58,7 +63,7 @@ pub struct Identity {
 /// Fails on invalid CORS settings. Custom static directories that do not exist, or
 /// whose name is not a plain URL segment, are left out with an error log (upstream
 /// panicked for those from the config file).
-pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Build>, StartupError> {
+pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Build>, StartupError> {
     let identity = Identity {
         device_id: config
             .device_id

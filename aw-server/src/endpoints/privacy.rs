@@ -3,7 +3,8 @@
 //! redacting them; `?dry_run=1` only counts. The answer lists every bucket with how
 //! many of its events were (or would be) dropped and redacted.
 
-use aw_datastore::{Datastore, PrivacyReport};
+use aw_datastore::native::Datastore;
+use aw_datastore::PrivacyReport;
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 

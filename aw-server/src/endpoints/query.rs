@@ -3,7 +3,8 @@
 //! `{"message": <error text>, "detail": {…}}`: the message as upstream, the detail
 //! ours. Malformed periods are 422 (body shape), with serde's reason.
 
-use aw_datastore::{Datastore, DatastoreError, EventQuery};
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreError, EventQuery};
 use aw_models::{Bucket, Event, Query};
 use aw_query::{DataType, DatastoreQueryError, QueryDatastore};
 use chrono::{DateTime, Utc};

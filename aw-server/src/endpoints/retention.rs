@@ -2,7 +2,8 @@
 //! (the datastore also runs them by itself, daily); `?dry_run=1` only counts. The answer
 //! lists the buckets a rule matched with how many events were (or would be) removed.
 
-use aw_datastore::{Datastore, RetentionReport, RetentionRule};
+use aw_datastore::native::Datastore;
+use aw_datastore::{RetentionReport, RetentionRule};
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 

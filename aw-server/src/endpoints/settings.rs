@@ -5,7 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use aw_datastore::{Datastore, DatastoreError};
+use aw_datastore::native::Datastore;
+use aw_datastore::DatastoreError;
 use rocket::http::RawStr;
 use rocket::response::status::Created;
 use rocket::serde::json::{Json, Value};

@@ -3,7 +3,8 @@
 //! dashboard or a script can warn before data is at risk. `GET /api/0/info` keeps
 //! upstream's exact shape; this is where everything else goes.
 
-use aw_datastore::{Datastore, DatastoreStatus};
+use aw_datastore::native::Datastore;
+use aw_datastore::DatastoreStatus;
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 

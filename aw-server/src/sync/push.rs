@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fs;
 
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 use aw_models::time::{duration_nanos, to_nanos};
 use aw_models::Bucket;
 

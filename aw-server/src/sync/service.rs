@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use aw_client_rust::single_instance::SingleInstance;
-use aw_datastore::Datastore;
+use aw_datastore::native::Datastore;
 
 use crate::sync::config::SyncConfig;
 use crate::sync::folder::host_folder_name;

@@ -8,7 +8,8 @@
 
 use std::collections::BTreeMap;
 
-use aw_datastore::{Datastore, DatastoreError, EventQuery};
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreError, EventQuery};
 use aw_models::{Bucket, Event};
 use chrono::{DateTime, Utc};
 
