@@ -37,14 +37,20 @@ impl fmt::Debug for AwClient {
 }
 
 impl AwClient {
-    /// A client for the server at `host:port`, naming itself `name`. Does no IO.
+    /// A client for the server at `host:port`, naming itself `name`; see
+    /// [`crate::AwClient::new`] (the local server's API key is sent for loopback hosts).
     pub fn new(host: &str, port: u16, name: &str) -> Result<AwClient> {
         AwClient::from_async(crate::AwClient::new(host, port, name)?)
     }
 
-    /// See [`crate::AwClient::new_with_api_key`]: every request carries
-    /// `Authorization: Bearer <api_key>`.
-    pub fn new_with_api_key(host: &str, port: u16, name: &str, api_key: &str) -> Result<AwClient> {
+    /// See [`crate::AwClient::new_with_api_key`]: with `Some(key)` every request carries
+    /// `Authorization: Bearer <key>`.
+    pub fn new_with_api_key(
+        host: &str,
+        port: u16,
+        name: &str,
+        api_key: Option<String>,
+    ) -> Result<AwClient> {
         AwClient::from_async(crate::AwClient::new_with_api_key(
             host, port, name, api_key,
         )?)

@@ -42,17 +42,25 @@ impl fmt::Debug for AwClient {
 
 impl AwClient {
     /// A client for the server at `host:port` (e.g. `"127.0.0.1", 5600`), naming itself
-    /// `name` (e.g. `"aw-watcher-window"`). Does no IO; see [`AwClient::wait_for_start`].
+    /// `name` (e.g. `"aw-watcher-window"`). For a loopback host it sends the local
+    /// server's `[auth] api_key` when its config sets one (as found by
+    /// [`local_server_api_key`](crate::local_server_api_key), a file read); otherwise
+    /// it does no IO. See [`AwClient::wait_for_start`].
     pub fn new(host: &str, port: u16, name: &str) -> Result<AwClient> {
-        AwClient::with_key(host, port, name, None)
+        let key = crate::local_server_api_key(host, port);
+        AwClient::with_key(host, port, name, key.as_deref())
     }
 
-    /// Like [`AwClient::new`], sending `Authorization: Bearer <api_key>` with every
-    /// request, for a server with `[auth] api_key` set. See
-    /// [`local_server_api_key`](crate::local_server_api_key) for finding the key of
-    /// a server on this machine.
-    pub fn new_with_api_key(host: &str, port: u16, name: &str, api_key: &str) -> Result<AwClient> {
-        AwClient::with_key(host, port, name, Some(api_key))
+    /// Like [`AwClient::new`], with upstream's signature: `Some(key)` sends
+    /// `Authorization: Bearer <key>` with every request (for a server with `[auth]
+    /// api_key` set); `None` sends no key and reads no config.
+    pub fn new_with_api_key(
+        host: &str,
+        port: u16,
+        name: &str,
+        api_key: Option<String>,
+    ) -> Result<AwClient> {
+        AwClient::with_key(host, port, name, api_key.as_deref())
     }
 
     fn with_key(host: &str, port: u16, name: &str, api_key: Option<&str>) -> Result<AwClient> {

@@ -305,6 +305,10 @@ pub fn default_config_text(testing: bool) -> String {
          #\n\
          #[auth]\n\
          # Require \"Authorization: Bearer <key>\" on /api/ (GET /api/0/info stays open).\n\
+         # Clients that send it: aw-client-rust (read from this file for 127.0.0.1, or\n\
+         # new_with_api_key) and the aw-client CLI (--api-key, AW_API_KEY, or this file);\n\
+         # any HTTP client with that header. The Python aw-client 0.5.15 (PyPI) sends none,\n\
+         # so its watchers are refused (401) while a key is set.\n\
          #api_key = \"\"\n\
          #\n\
          #[custom_static]\n\

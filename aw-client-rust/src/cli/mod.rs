@@ -78,7 +78,9 @@ fn connect(cli: &Cli) -> Result<Ctx, CliError> {
         .filter(|key| !key.is_empty())
         .or_else(|| aw_client_rust::local_server_api_key(&cli.host, port));
     let client = match &api_key {
-        Some(key) => AwClient::new_with_api_key(&cli.host, port, "aw-client", key),
+        Some(key) => {
+            AwClient::new_with_api_key(&cli.host, port, "aw-client", Some(key.to_string()))
+        }
         None => AwClient::new(&cli.host, port, "aw-client"),
     };
     let hint = match (cli.port, cli.testing) {
