@@ -24,6 +24,7 @@ mod method_override;
 mod query;
 mod refusal;
 mod settings;
+mod static_dir;
 mod status;
 mod webui;
 
@@ -33,7 +34,6 @@ use aw_datastore::Datastore;
 use rocket::config::LogLevel;
 use rocket::data::{ByteUnit, Limits};
 use rocket::fairing::AdHoc;
-use rocket::fs::{FileServer, Options};
 use rocket::{Build, Rocket};
 
 use crate::config::{BodyLimits, Config};
@@ -83,10 +83,7 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/", refusal::routes())
         .register("/", catchers::catchers());
     for (name, dir) in custom_static_dirs(config) {
-        rocket = rocket.mount(
-            format!("/pages/{name}"),
-            FileServer::new(dir, Options::Index | Options::Missing).rank(10),
-        );
+        rocket = rocket.mount(format!("/pages/{name}"), static_dir::StaticDir::routes(dir));
     }
     Ok(rocket)
 }
