@@ -83,6 +83,27 @@ impl DataType {
         }
     }
 
+    /// Estimated memory of this value in bytes (the query budget's measure): the size
+    /// of a value slot per node, plus string contents, plus each event's data.
+    pub fn approx_bytes(&self) -> usize {
+        let node = std::mem::size_of::<DataType>();
+        match self {
+            DataType::String(text) => node.saturating_add(text.len()),
+            DataType::Event(event) => crate::budget::event_bytes(event),
+            DataType::List(items) => items
+                .iter()
+                .map(DataType::approx_bytes)
+                .fold(node, usize::saturating_add),
+            DataType::Dict(map) => map
+                .iter()
+                .map(|(key, value)| key.len().saturating_add(value.approx_bytes()))
+                .fold(node.saturating_mul(2), usize::saturating_add),
+            DataType::None | DataType::Bool(_) | DataType::Number(_) | DataType::Function(_) => {
+                node
+            }
+        }
+    }
+
     /// The first function value inside this value, if any.
     pub fn find_function(&self) -> Option<&'static Builtin> {
         match self {

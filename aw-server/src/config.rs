@@ -50,6 +50,8 @@ pub struct Config {
     pub limits: BodyLimits,
     /// Automatic backups of the database (`[backup]` table).
     pub backup: BackupConfig,
+    /// The budget of one query request (`[query]` table).
+    pub query: crate::query_config::QueryConfig,
 
     /// The config file that was read (set by [`Config::load`]).
     #[serde(skip)]
@@ -117,6 +119,7 @@ impl Default for Config {
             custom_static: BTreeMap::new(),
             limits: BodyLimits::default(),
             backup: BackupConfig::default(),
+            query: crate::query_config::QueryConfig::default(),
             config_file: None,
             testing: false,
             verbose: false,
@@ -280,6 +283,7 @@ pub fn default_config_text(testing: bool) -> String {
         DEFAULT_PORT
     };
     let backup = crate::backup_config::DEFAULT_TEXT;
+    let query = crate::query_config::default_text();
     format!(
         "### DEFAULT SETTINGS ###\n\
          # Address to listen on (an IP address or localhost; 0.0.0.0 listens everywhere).\n\
@@ -305,7 +309,7 @@ pub fn default_config_text(testing: bool) -> String {
          # Largest accepted request bodies, in bytes (larger ones get 413).\n\
          #json = 268435456\n\
          #import = 1000000000\n\
-         {backup}"
+         {backup}{query}"
     )
 }
 

@@ -13,6 +13,7 @@ pub mod endpoints;
 pub mod error;
 pub mod legacy;
 pub mod logging;
+pub mod query_config;
 pub mod systemd;
 pub mod testkit;
 pub mod version;

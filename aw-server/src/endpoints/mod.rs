@@ -67,6 +67,7 @@ pub fn build_rocket(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
     let rocket = rocket::custom(rocket_config(config))
         .manage(datastore)
         .manage(identity)
+        .manage(config.query.limits())
         .manage(webui::WebUi::new(config.webpath.clone()));
     let mut rocket = attach_fairings(rocket, config)?
         .mount("/api/0", info::routes())
