@@ -115,6 +115,21 @@ impl DataType {
     }
 }
 
+/// A number as upstream prints it: the shortest digits that read back as the same
+/// f64, with an exponent from 1e16 and below 1e-5 and **no `+`** in a positive
+/// exponent (`1e16`, `1.2345678901234568e17`), as serde_json printed it with ryu.
+/// Today's serde_json writes `1e+16`; only that `+` differs, so it is dropped.
+/// Non-finite numbers stay `null`, as before.
+fn serialize_number<S: Serializer>(value: f64, ser: S) -> std::result::Result<S::Ok, S::Error> {
+    let text = serde_json::to_string(&value).map_err(S::Error::custom)?;
+    if !text.contains("e+") {
+        return ser.serialize_f64(value);
+    }
+    let raw = serde_json::value::RawValue::from_string(text.replacen("e+", "e", 1))
+        .map_err(S::Error::custom)?;
+    raw.serialize(ser)
+}
+
 fn cannot_compare(left: &DataType, right: &DataType) -> QueryError {
     QueryError::InvalidType(format!(
         "Cannot compare values of different types {left:?} and {right:?}"
@@ -143,7 +158,7 @@ impl Serialize for DataType {
         match self {
             DataType::None => ser.serialize_seq(Some(0))?.end(),
             DataType::Bool(value) => ser.serialize_bool(*value),
-            DataType::Number(value) => ser.serialize_f64(*value),
+            DataType::Number(value) => serialize_number(*value, ser),
             DataType::String(value) => ser.serialize_str(value),
             DataType::Event(event) => serialize_event(event, ser),
             DataType::List(items) => {
@@ -250,5 +265,31 @@ mod tests {
             r#"InvalidType("Cannot compare values of different types Bool(true) and Number(1)")"#
         );
         assert!(!DataType::Number(f64::NAN).nested_eq(&DataType::Number(f64::NAN)));
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_upstream() {
+        let cases = [
+            (1e16, "1e16"),
+            (1.2345678901234568e17, "1.2345678901234568e17"),
+            (1e23, "1e23"),
+            (-2.5e300, "-2.5e300"),
+            (1e15, "1000000000000000.0"),
+            (1e-7, "1e-7"),
+            (0.1, "0.1"),
+            (2.0, "2.0"),
+            (f64::NAN, "null"),
+        ];
+        for (value, text) in cases {
+            let json = serde_json::to_string(&DataType::Number(value)).unwrap();
+            assert_eq!(json, text, "{value:?}");
+        }
+        let list = DataType::List(vec![DataType::Number(1e16), DataType::Number(1.0)]);
+        assert_eq!(serde_json::to_string(&list).unwrap(), "[1e16,1.0]");
     }
 }
