@@ -1,10 +1,21 @@
 //! [`Event`]: one interval of activity with free-form data.
+//!
+//! Every incoming event is checked here once: its end must be storable and its
+//! `data` may nest at most [`MAX_DATA_DEPTH`] levels. That one limit is what lets
+//! everything the server accepted be exported and imported again: the export wraps
+//! each event's data five levels deeper than an insert body does, and serde_json
+//! refuses documents nesting beyond 128 levels, so the limit keeps ample room below
+//! that for every body that carries events (insert, heartbeat, bucket, import).
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::time::{self, duration_nanos, to_nanos};
 use crate::{JsonMap, ModelError};
+
+/// How deep event `data` may nest, counting the `data` object itself as level 1
+/// (`{"a":[[1]]}` is 3 levels).
+pub const MAX_DATA_DEPTH: usize = 100;
 
 /// One interval of activity.
 ///
@@ -49,10 +60,23 @@ impl TryFrom<RawEvent> for Event {
             data: raw.data,
         };
         // The end is stored too, so it must fit as well; upstream wrapped around here.
-        match event.end_nanos() {
-            Some(_) => Ok(event),
-            None => Err(ModelError::OutOfRange),
+        if event.end_nanos().is_none() {
+            return Err(ModelError::OutOfRange);
         }
+        let depth = 1 + event.data.values().map(value_depth).max().unwrap_or(0);
+        if depth > MAX_DATA_DEPTH {
+            return Err(ModelError::DataTooDeep { depth });
+        }
+        Ok(event)
+    }
+}
+
+/// How deep arrays and objects nest in `value` (a scalar is 0).
+fn value_depth(value: &serde_json::Value) -> usize {
+    match value {
+        serde_json::Value::Array(items) => 1 + items.iter().map(value_depth).max().unwrap_or(0),
+        serde_json::Value::Object(map) => 1 + map.values().map(value_depth).max().unwrap_or(0),
+        _ => 0,
     }
 }
 
@@ -97,6 +121,33 @@ impl PartialEq for Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `{"k": [[…]]}` with `lists` arrays: data depth `lists + 1`.
+    fn nested_event(lists: usize) -> String {
+        let data = format!("{}1{}", "[".repeat(lists), "]".repeat(lists));
+        format!(r#"{{"timestamp":"2024-01-01T00:00:00Z","duration":0,"data":{{"k":{data}}}}}"#)
+    }
+
+    #[test]
+    fn data_nesting_is_limited() {
+        let at_limit = nested_event(MAX_DATA_DEPTH - 1);
+        assert!(serde_json::from_str::<Event>(&at_limit).is_ok());
+        for lists in [MAX_DATA_DEPTH, 124] {
+            let err = serde_json::from_str::<Event>(&nested_event(lists)).unwrap_err();
+            assert!(
+                err.to_string().starts_with(&format!(
+                    "event data nests {} levels deep; at most 100 are accepted",
+                    lists + 1
+                )),
+                "{err}"
+            );
+        }
+        let object: Event = serde_json::from_str(
+            r#"{"timestamp":"2024-01-01T00:00:00Z","data":{"a":{"b":[{}]},"c":1}}"#,
+        )
+        .unwrap();
+        assert_eq!(1 + object.data.values().map(value_depth).max().unwrap(), 4);
+    }
 
     #[test]
     fn wire_form_matches_upstream() {

@@ -31,7 +31,7 @@ pub mod time;
 mod timeinterval;
 
 pub use bucket::{Bucket, BucketMetadata};
-pub use event::Event;
+pub use event::{Event, MAX_DATA_DEPTH};
 pub use export::BucketsExport;
 pub use info::Info;
 pub use key_value::KeyValue;
@@ -59,6 +59,15 @@ pub enum ModelError {
     /// A date-time outside what the datastore can store (about 1677-09-21 to 2262-04-11).
     #[error("input is out of range")]
     OutOfRange,
+    /// Event `data` nested deeper than [`event::MAX_DATA_DEPTH`].
+    #[error(
+        "event data nests {depth} levels deep; at most {} are accepted",
+        event::MAX_DATA_DEPTH
+    )]
+    DataTooDeep {
+        /// How deep the refused data nests (the `data` object itself is level 1).
+        depth: usize,
+    },
 }
 
 /// Result alias for this crate.

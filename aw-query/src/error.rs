@@ -46,6 +46,13 @@ pub enum QueryError {
     /// Not upstream (which panics): the result holds a function value, e.g. `return print;`.
     #[error("UnserializableResult({0:?})")]
     UnserializableResult(String),
+    /// Not upstream (which runs out of memory and aborts): the request crossed one of
+    /// its [`crate::QueryLimits`], e.g. `a = a + a;` repeated 40 times.
+    #[error("LimitExceeded({0:?})")]
+    LimitExceeded(String),
+    /// Not upstream: the request ran longer than [`crate::QueryLimits::timeout`].
+    #[error("Timeout({0:?})")]
+    Timeout(String),
 }
 
 /// Where a program stopped parsing, in terms a person can use (upstream's text
@@ -167,6 +174,14 @@ impl QueryError {
             QueryError::UnserializableResult(text) => plain(
                 "UnserializableResult",
                 format!("RETURN holds a function, which has no JSON form: {text}"),
+            ),
+            QueryError::LimitExceeded(text) => plain(
+                "LimitExceeded",
+                format!("the query was stopped to protect the server: {text}; narrow the periods or the buckets, or raise the limit in the [query] section of the config"),
+            ),
+            QueryError::Timeout(text) => plain(
+                "Timeout",
+                format!("the query was stopped: {text}; query shorter periods, or raise query.timeout_secs in the config"),
             ),
         }
     }

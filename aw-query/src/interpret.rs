@@ -6,6 +6,7 @@ use aw_models::TimeInterval;
 use chrono::SecondsFormat;
 
 use crate::ast::{BinOp, Expr, Program, Stmt};
+use crate::budget::Budget;
 use crate::datastore::QueryDatastore;
 use crate::error::{QueryError, Result};
 use crate::functions::{self, CallCtx, Input};
@@ -21,13 +22,18 @@ pub fn run(
     program: &Program,
     interval: &TimeInterval,
     datastore: &dyn QueryDatastore,
+    budget: &Budget,
 ) -> Result<DataType> {
     let mut env = functions::environment();
     env.insert(
         "TIMEINTERVAL".to_string(),
         DataType::String(format_interval(interval)),
     );
-    let mut interpreter = Interpreter { env, datastore };
+    let mut interpreter = Interpreter {
+        env,
+        datastore,
+        budget,
+    };
     interpreter.exec_block(&program.stmts)?;
     interpreter
         .env
@@ -49,6 +55,7 @@ fn format_interval(interval: &TimeInterval) -> String {
 struct Interpreter<'a> {
     env: Env,
     datastore: &'a dyn QueryDatastore,
+    budget: &'a Budget,
 }
 
 impl Interpreter<'_> {
@@ -60,6 +67,7 @@ impl Interpreter<'_> {
     }
 
     fn exec(&mut self, stmt: &Stmt) -> Result<()> {
+        self.budget.check_time()?;
         match stmt {
             Stmt::Simple {
                 target,
@@ -105,25 +113,39 @@ impl Interpreter<'_> {
                 value.ok_or_else(|| QueryError::VariableNotDefined(name.clone()))
             }
             Expr::List(items) => {
-                let values = items
-                    .iter()
-                    .map(|item| self.eval_nested(item))
-                    .collect::<Result<Vec<_>>>()?;
+                let mut bytes = std::mem::size_of::<DataType>();
+                let mut values = Vec::with_capacity(items.len());
+                for item in items {
+                    let value = self.eval_nested(item)?;
+                    bytes = bytes.saturating_add(value.approx_bytes());
+                    self.budget.check_value(bytes)?;
+                    values.push(value);
+                }
                 Ok(DataType::List(values))
             }
             Expr::Dict(entries) => {
                 let mut map = BTreeMap::new();
+                let mut bytes = std::mem::size_of::<DataType>();
                 for (key, value) in entries {
-                    map.insert(key.clone(), self.eval_nested(value)?);
+                    let value = self.eval_nested(value)?;
+                    bytes = bytes.saturating_add(key.len().saturating_add(value.approx_bytes()));
+                    self.budget.check_value(bytes)?;
+                    map.insert(key.clone(), value);
                 }
                 Ok(DataType::Dict(map))
             }
-            Expr::Call { name, args } => self.call(name, args),
+            Expr::Call { name, args } => {
+                let value = self.call(name, args)?;
+                self.budget.check_time()?;
+                self.budget.check_value(value.approx_bytes())?;
+                Ok(value)
+            }
             Expr::Chain { first, rest } => {
                 let mut acc = self.eval(first)?;
                 for (op, operand) in rest {
                     let rhs = self.eval(operand)?;
-                    acc = apply(*op, acc, rhs)?;
+                    self.budget.check_time()?;
+                    acc = apply(*op, acc, rhs, self.budget)?;
                 }
                 Ok(acc)
             }
@@ -234,8 +256,9 @@ fn collect_names<'e>(expr: &'e Expr, names: &mut Vec<&'e str>) {
     }
 }
 
-/// One binary operator on two evaluated operands (§4.4, §4.5).
-fn apply(op: BinOp, lhs: DataType, rhs: DataType) -> Result<DataType> {
+/// One binary operator on two evaluated operands (§4.4, §4.5). A concatenation is
+/// measured against the budget before it allocates.
+fn apply(op: BinOp, lhs: DataType, rhs: DataType, budget: &Budget) -> Result<DataType> {
     use DataType::{List, Number, String};
     let invalid = |text: &str| Err(QueryError::InvalidType(text.to_string()));
     match op {
@@ -243,10 +266,20 @@ fn apply(op: BinOp, lhs: DataType, rhs: DataType) -> Result<DataType> {
         BinOp::Add => match (lhs, rhs) {
             (Number(a), Number(b)) => Ok(Number(a + b)),
             (List(mut a), List(b)) => {
+                let a_bytes = a.iter().map(DataType::approx_bytes);
+                let b_bytes = b.iter().map(DataType::approx_bytes);
+                budget.check_value(
+                    a_bytes
+                        .chain(b_bytes)
+                        .fold(std::mem::size_of::<DataType>(), usize::saturating_add),
+                )?;
                 a.extend(b);
                 Ok(List(a))
             }
-            (String(a), String(b)) => Ok(String(a + &b)),
+            (String(a), String(b)) => {
+                budget.check_value(a.len().saturating_add(b.len()))?;
+                Ok(String(a + &b))
+            }
             (Number(_), _) => {
                 invalid("Cannot use + on something that is not a number with a number!")
             }

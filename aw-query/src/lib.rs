@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 mod ast;
+mod budget;
 mod datastore;
 mod error;
 mod functions;
@@ -35,6 +36,9 @@ mod value;
 
 use aw_models::{Query, TimeInterval};
 
+use budget::{Budget, Metered};
+
+pub use budget::QueryLimits;
 pub use datastore::{DatastoreQueryError, MemoryDatastore, QueryDatastore};
 pub use error::{ErrorDetail, ParsePosition, QueryError, Result};
 pub use parser::MAX_DEPTH;
@@ -49,7 +53,8 @@ pub fn query(
     interval: &TimeInterval,
     datastore: &dyn QueryDatastore,
 ) -> Result<DataType> {
-    run(&compile(code)?, interval, datastore)
+    let budget = Budget::new(QueryLimits::default());
+    run(&compile(code)?, interval, datastore, &budget)
 }
 
 /// Runs a whole request: the program once per period, in order, stopping at the first
@@ -58,14 +63,29 @@ pub fn query(
 /// Upstream parses the program again for every period; the parse is deterministic,
 /// so parsing once gives the same answers, errors included.
 pub fn query_all(request: &Query, datastore: &dyn QueryDatastore) -> Result<Vec<DataType>> {
+    query_all_limited(request, datastore, QueryLimits::default())
+}
+
+/// [`query_all`] within `limits` (module `budget`): the first limit crossed ends the
+/// request with [`QueryError::LimitExceeded`] or [`QueryError::Timeout`].
+pub fn query_all_limited(
+    request: &Query,
+    datastore: &dyn QueryDatastore,
+    limits: QueryLimits,
+) -> Result<Vec<DataType>> {
     if request.timeperiods.is_empty() {
         return Ok(Vec::new());
     }
     let program = compile(&request.code())?;
+    let budget = Budget::new(limits);
     request
         .timeperiods
         .iter()
-        .map(|interval| run(&program, interval, datastore))
+        .map(|interval| {
+            let value = run(&program, interval, datastore, &budget)?;
+            budget.add_result(&value)?;
+            Ok(value)
+        })
         .collect()
 }
 
@@ -88,8 +108,16 @@ fn run(
     program: &ast::Program,
     interval: &TimeInterval,
     datastore: &dyn QueryDatastore,
+    budget: &Budget,
 ) -> Result<DataType> {
-    let value = interpret::run(program, interval, datastore)?;
+    let metered = Metered {
+        inner: datastore,
+        budget,
+    };
+    // A read that crossed a limit surfaces as a bucket error inside the program;
+    // the limit it crossed is the real cause.
+    let value = interpret::run(program, interval, &metered, budget)
+        .map_err(|err| budget.take_tripped().unwrap_or(err))?;
     if let Some(builtin) = value.find_function() {
         return Err(QueryError::UnserializableResult(format!(
             "a function value cannot be serialised: {}",

@@ -83,6 +83,27 @@ impl DataType {
         }
     }
 
+    /// Estimated memory of this value in bytes (the query budget's measure): the size
+    /// of a value slot per node, plus string contents, plus each event's data.
+    pub fn approx_bytes(&self) -> usize {
+        let node = std::mem::size_of::<DataType>();
+        match self {
+            DataType::String(text) => node.saturating_add(text.len()),
+            DataType::Event(event) => crate::budget::event_bytes(event),
+            DataType::List(items) => items
+                .iter()
+                .map(DataType::approx_bytes)
+                .fold(node, usize::saturating_add),
+            DataType::Dict(map) => map
+                .iter()
+                .map(|(key, value)| key.len().saturating_add(value.approx_bytes()))
+                .fold(node.saturating_mul(2), usize::saturating_add),
+            DataType::None | DataType::Bool(_) | DataType::Number(_) | DataType::Function(_) => {
+                node
+            }
+        }
+    }
+
     /// The first function value inside this value, if any.
     pub fn find_function(&self) -> Option<&'static Builtin> {
         match self {
@@ -92,6 +113,21 @@ impl DataType {
             _ => None,
         }
     }
+}
+
+/// A number as upstream prints it: the shortest digits that read back as the same
+/// f64, with an exponent from 1e16 and below 1e-5 and **no `+`** in a positive
+/// exponent (`1e16`, `1.2345678901234568e17`), as serde_json printed it with ryu.
+/// Today's serde_json writes `1e+16`; only that `+` differs, so it is dropped.
+/// Non-finite numbers stay `null`, as before.
+fn serialize_number<S: Serializer>(value: f64, ser: S) -> std::result::Result<S::Ok, S::Error> {
+    let text = serde_json::to_string(&value).map_err(S::Error::custom)?;
+    if !text.contains("e+") {
+        return ser.serialize_f64(value);
+    }
+    let raw = serde_json::value::RawValue::from_string(text.replacen("e+", "e", 1))
+        .map_err(S::Error::custom)?;
+    raw.serialize(ser)
 }
 
 fn cannot_compare(left: &DataType, right: &DataType) -> QueryError {
@@ -122,7 +158,7 @@ impl Serialize for DataType {
         match self {
             DataType::None => ser.serialize_seq(Some(0))?.end(),
             DataType::Bool(value) => ser.serialize_bool(*value),
-            DataType::Number(value) => ser.serialize_f64(*value),
+            DataType::Number(value) => serialize_number(*value, ser),
             DataType::String(value) => ser.serialize_str(value),
             DataType::Event(event) => serialize_event(event, ser),
             DataType::List(items) => {
@@ -229,5 +265,31 @@ mod tests {
             r#"InvalidType("Cannot compare values of different types Bool(true) and Number(1)")"#
         );
         assert!(!DataType::Number(f64::NAN).nested_eq(&DataType::Number(f64::NAN)));
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_as_upstream() {
+        let cases = [
+            (1e16, "1e16"),
+            (1.2345678901234568e17, "1.2345678901234568e17"),
+            (1e23, "1e23"),
+            (-2.5e300, "-2.5e300"),
+            (1e15, "1000000000000000.0"),
+            (1e-7, "1e-7"),
+            (0.1, "0.1"),
+            (2.0, "2.0"),
+            (f64::NAN, "null"),
+        ];
+        for (value, text) in cases {
+            let json = serde_json::to_string(&DataType::Number(value)).unwrap();
+            assert_eq!(json, text, "{value:?}");
+        }
+        let list = DataType::List(vec![DataType::Number(1e16), DataType::Number(1.0)]);
+        assert_eq!(serde_json::to_string(&list).unwrap(), "[1e16,1.0]");
     }
 }

@@ -57,6 +57,8 @@ pub struct Config {
     pub sync: crate::sync::config::SyncConfig,
     /// Opt-in deletion of old events (`[retention]` table); off by default.
     pub retention: RetentionConfig,
+    /// The budget of one query request (`[query]` table).
+    pub query: crate::query_config::QueryConfig,
 
     /// The config file that was read (set by [`Config::load`]).
     #[serde(skip)]
@@ -124,6 +126,7 @@ impl Default for Config {
             custom_static: BTreeMap::new(),
             limits: BodyLimits::default(),
             backup: BackupConfig::default(),
+            query: crate::query_config::QueryConfig::default(),
             config_file: None,
             sync: crate::sync::config::SyncConfig::default(),
             retention: RetentionConfig::default(),
@@ -290,6 +293,7 @@ pub fn default_config_text(testing: bool) -> String {
     };
     let backup = crate::backup_config::DEFAULT_TEXT;
     let retention = crate::retention_config::DEFAULT_TEXT;
+    let query = crate::query_config::default_text();
     format!(
         "### DEFAULT SETTINGS ###\n\
          # Address to listen on (an IP address or localhost; 0.0.0.0 listens everywhere).\n\
@@ -320,6 +324,7 @@ pub fn default_config_text(testing: bool) -> String {
          #json = 268435456\n\
          #import = 1000000000\n\
          {backup}\
+         {query}\
          {sync}\
          {retention}",
         sync = crate::sync::config::DEFAULT_SYNC_CONFIG_TEXT

@@ -175,6 +175,23 @@ pub enum ApiError {
         /// Where and why, e.g. `{"line": 1, "column": 10, "found": ";", …}`.
         detail: serde_json::Value,
     },
+    /// The query crossed a size limit of its budget (422; not upstream, which runs
+    /// out of memory): same body as [`ApiError::QueryFailed`].
+    #[error("{message}")]
+    QueryLimit {
+        /// `LimitExceeded("…")`, naming the limit and its config key.
+        message: String,
+        /// As for `QueryFailed`.
+        detail: serde_json::Value,
+    },
+    /// The query ran longer than its budget allows (503).
+    #[error("{message}")]
+    QueryTimeout {
+        /// `Timeout("…")`, naming the config key.
+        message: String,
+        /// As for `QueryFailed`.
+        detail: serde_json::Value,
+    },
     /// The datastore cannot take writes right now, e.g. disk full (503).
     #[error("{message}")]
     Unavailable {
@@ -216,20 +233,25 @@ impl ApiError {
             ApiError::InvalidBody { .. }
             | ApiError::InvalidParameters { .. }
             | ApiError::MissingParameter { .. }
-            | ApiError::InvalidParameter { .. } => Status::UnprocessableEntity,
+            | ApiError::InvalidParameter { .. }
+            | ApiError::QueryLimit { .. } => Status::UnprocessableEntity,
             ApiError::Framework { code, .. } => {
                 Status::from_code(*code).unwrap_or(Status::InternalServerError)
             }
             // docs/QUERY.md §1.4: every query error is a 500, as upstream.
             ApiError::QueryFailed { .. } | ApiError::Internal { .. } => Status::InternalServerError,
-            ApiError::Unavailable { .. } => Status::ServiceUnavailable,
+            ApiError::Unavailable { .. } | ApiError::QueryTimeout { .. } => {
+                Status::ServiceUnavailable
+            }
         }
     }
 
     /// The JSON body: `{"message": …}`, and `detail` for query errors.
     fn body(&self) -> serde_json::Value {
         match self {
-            ApiError::QueryFailed { message, detail } => {
+            ApiError::QueryFailed { message, detail }
+            | ApiError::QueryLimit { message, detail }
+            | ApiError::QueryTimeout { message, detail } => {
                 serde_json::json!({ "message": message, "detail": detail })
             }
             other => serde_json::json!({ "message": other.to_string() }),
@@ -241,7 +263,10 @@ impl ApiError {
             ApiError::Internal { detail, .. } => detail.as_str(),
             _ => "",
         };
-        if let ApiError::QueryFailed { .. } = self {
+        if let ApiError::QueryFailed { .. }
+        | ApiError::QueryLimit { .. }
+        | ApiError::QueryTimeout { .. } = self
+        {
             // A 500 for upstream's sake, but the program's fault, not the server's.
             log::info!("{} {}: {status}: {self}", request.method(), request.uri());
         } else if status.code >= 500 {
@@ -322,6 +347,8 @@ impl From<QueryError> for ApiError {
             | QueryError::RegexCompileError(_)
             | QueryError::NestingTooDeep(_)
             | QueryError::UnserializableResult(_) => ApiError::QueryFailed { message, detail },
+            QueryError::LimitExceeded(_) => ApiError::QueryLimit { message, detail },
+            QueryError::Timeout(_) => ApiError::QueryTimeout { message, detail },
         }
     }
 }

@@ -7,6 +7,12 @@ mod common;
 use common::{json_answer as answer, Harness};
 use serde_json::json;
 
+/// An insert body whose one event's data holds `lists` nested arrays.
+fn deep_event(lists: usize) -> String {
+    let data = format!("{}1{}", "[".repeat(lists), "]".repeat(lists));
+    format!(r#"[{{"timestamp":"2020-01-01T00:00:00Z","duration":0,"data":{{"k":{data}}}}}]"#)
+}
+
 #[test]
 fn refused_requests_say_why() {
     let harness = Harness::start();
@@ -51,6 +57,33 @@ fn refused_requests_say_why() {
         ("GET", "/api/0/buckets/b/events?start=yesterday", "", "", 400,
          "Failed to parse starttime"),
         ("GET", "/js/missing.js", "", "", 404, "No such file: js/missing.js"),
+        // Instants outside what can be stored (1677-09-21 … 2262-04-11), everywhere one
+        // can be sent: always a JSON 4xx, never a framework page or a dead worker.
+        ("POST", "/api/0/buckets/b/events", "application/json",
+         r#"[{"timestamp":"1600-01-01T00:00:00Z","duration":0,"data":{}}]"#, 422,
+         "\"1600-01-01T00:00:00Z\" (expected RFC 3339, e.g. 2020-01-01T00:00:00Z): input is out of range"),
+        ("POST", "/api/0/buckets/b/events", "application/json",
+         r#"[{"timestamp":"2262-04-11T23:47:16Z","duration":1,"data":{}}]"#, 422,
+         "input is out of range"),
+        ("POST", "/api/0/buckets/b/heartbeat?pulsetime=1", "application/json",
+         r#"{"timestamp":"2300-01-01T00:00:00Z","duration":0,"data":{}}"#, 422,
+         "input is out of range"),
+        ("POST", "/api/0/buckets/c", "application/json",
+         r#"{"type":"t","client":"c","hostname":"h","created":"1600-01-01T00:00:00Z"}"#, 422,
+         "input is out of range"),
+        ("POST", "/api/0/import", "application/json",
+         r#"{"buckets":{"i":{"id":"i","type":"t","client":"c","hostname":"h","created":"9999-01-01T00:00:00Z"}}}"#,
+         422, "input is out of range"),
+        ("POST", "/api/0/query", "application/json",
+         r#"{"timeperiods":["1600-01-01T00:00:00Z/1601-01-01T00:00:00Z"],"query":["return 1;"]}"#,
+         422, "input is out of range"),
+        ("GET", "/api/0/buckets/b/events?start=1600-01-01T00:00:00Z", "", "", 400,
+         "Failed to parse starttime, datetime needs to be in rfc3339 format: input is out of range"),
+        ("GET", "/api/0/buckets/b/events/count?end=2300-01-01T00:00:00Z", "", "", 400,
+         "Failed to parse endtime, datetime needs to be in rfc3339 format: input is out of range"),
+        // Event data deeper than the one nesting limit insert, export and import share.
+        ("POST", "/api/0/buckets/b/events", "application/json", &deep_event(124), 422,
+         "event data nests 125 levels deep; at most 100 are accepted"),
     ];
     for (method, path, content_type, body, status, message) in cases {
         let mut request = harness.request(method.parse().unwrap(), path);

@@ -181,3 +181,69 @@ fn desktop_style_query() {
         .collect();
     assert_eq!(apps, [("Code", 120.0), ("Firefox", 90.0)]);
 }
+
+/// Query bombs against a running server with a small `[query]` budget: each answers
+/// 422 (size) or 503 (time) naming its limit, and the server keeps serving.
+#[test]
+fn query_bombs_are_refused_and_the_server_stays_up() {
+    let mut config = aw_server::testkit::test_config();
+    config.query.max_value_mb = 8;
+    config.query.max_event_mb = 16;
+    let harness = Harness::start_with(config);
+    harness.create_bucket("big");
+    let big_title = "x".repeat(2 * 1024 * 1024);
+    harness.insert(
+        "big",
+        json!([event(
+            "2020-01-01T00:00:00Z",
+            1.0,
+            json!({"title": big_title})
+        )]),
+    );
+    let period = "2020-01-01T00:00:00Z/2020-01-02T00:00:00Z";
+    let doubling = |seed: &str| format!("a = {seed}; {} RETURN = a;", "a = a + a; ".repeat(40));
+    let cases = [
+        (doubling("\"x\""), 1, "query.max_value_mb"),
+        (doubling("[1]"), 1, "query.max_value_mb"),
+        (
+            "RETURN = query_bucket(\"big\");".to_string(),
+            10_000,
+            "query.max_event_mb",
+        ),
+    ];
+    for (code, periods, key) in cases {
+        let body = json!({"query": [code], "timeperiods": vec![period; periods]});
+        let res = harness.post_json("/api/0/query/", &body);
+        assert_eq!(res.status(), 422, "{key}");
+        let answer: Value = res.json().unwrap();
+        let message = answer["message"].as_str().unwrap();
+        assert!(
+            message.starts_with("LimitExceeded(") && message.contains(key),
+            "{message}"
+        );
+        assert_eq!(answer["detail"]["kind"], "LimitExceeded");
+    }
+    let mut config = aw_server::testkit::test_config();
+    config.query.timeout_secs = 0;
+    let slow = Harness::start_with(config);
+    let body = json!({"query": ["RETURN = 1;"], "timeperiods": vec![period; 100]});
+    let res = slow.post_json("/api/0/query/", &body);
+    assert_eq!(res.status(), 503);
+    let answer: Value = res.json().unwrap();
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("query.timeout_secs"),
+        "{answer}"
+    );
+    // Both servers still answer, and a query within the budget is unchanged.
+    for server in [&harness, &slow] {
+        assert_eq!(server.get("/api/0/info").status(), 200);
+    }
+    let body = json!({"query": ["RETURN = 1 + 1;"], "timeperiods": [period]});
+    assert_eq!(
+        status_and_text(harness.post_json("/api/0/query/", &body)),
+        (200, "[2.0]".to_string())
+    );
+}

@@ -160,10 +160,15 @@ fn allowed_hosts_admit_a_reverse_proxy_name_only() {
 fn host_header_check() {
     let harness = Harness::start();
     let port = harness.server.addr.port();
-    let cases: [(&str, u16); 6] = [
+    let cases: [(&str, u16); 10] = [
         ("evil.com", 400),
         ("LOCALHOST:5600", 400),
         ("localhost.evil.com", 400),
+        // Userinfo forms: Rocket would parse these as `localhost`; upstream refuses them.
+        ("evil.com@localhost", 400),
+        ("a:b@localhost", 400),
+        ("evil.com@localhost:5600", 400),
+        ("@127.0.0.1", 400),
         ("localhost", 200),
         ("127.0.0.1:9999", 200),
         ("[::1]:5600", 200),

@@ -141,3 +141,58 @@ fn custom_static_pages() {
     let txt = harness.get("/pages/pg/notes.txt");
     assert_eq!(txt.headers()["content-type"], "text/plain; charset=utf-8");
 }
+
+/// Symlinks that resolve outside the served directory are not followed (a link to the
+/// data directory exposed the database); links that stay inside still work.
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_directory_are_not_followed() {
+    use std::os::unix::fs::symlink;
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("sqlite.db"), "the database").unwrap();
+    let ui = tempfile::tempdir().unwrap();
+    write_fixture(ui.path()).unwrap();
+    symlink(outside.path(), ui.path().join("static/data")).unwrap();
+    symlink(outside.path().join("sqlite.db"), ui.path().join("js/db.js")).unwrap();
+    symlink(ui.path().join("js/app.js"), ui.path().join("js/inside.js")).unwrap();
+    let pages = tempfile::tempdir().unwrap();
+    fs::write(pages.path().join("index.html"), "page index").unwrap();
+    symlink(outside.path(), pages.path().join("data")).unwrap();
+    symlink(
+        outside.path().join("sqlite.db"),
+        pages.path().join("db.txt"),
+    )
+    .unwrap();
+    symlink(
+        pages.path().join("index.html"),
+        pages.path().join("alias.html"),
+    )
+    .unwrap();
+    let mut config = test_config();
+    config.webpath = Some(ui.path().to_path_buf());
+    config
+        .custom_static
+        .insert("pg".into(), pages.path().to_path_buf());
+    let harness = Harness::start_with(config);
+    let cases = [
+        ("/static/data/sqlite.db", 404, None),
+        ("/js/db.js", 404, None),
+        ("/js/inside.js", 200, Some("console.log(1)")),
+        ("/pages/pg/data/sqlite.db", 404, None),
+        ("/pages/pg/data/", 404, None),
+        ("/pages/pg/db.txt", 404, None),
+        ("/pages/pg/alias.html", 200, Some("page index")),
+    ];
+    for (path, status, body) in cases {
+        let res = harness.get(path);
+        assert_eq!(res.status(), status, "{path}");
+        let text = res.text().unwrap();
+        assert!(!text.contains("the database"), "{path}: {text}");
+        if let Some(body) = body {
+            assert_eq!(text, body, "{path}");
+        } else {
+            let error: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert!(error["message"].is_string(), "{path}: {text}");
+        }
+    }
+}

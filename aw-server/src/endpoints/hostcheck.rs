@@ -6,7 +6,9 @@
 //! literal `127.0.0.1`). Accepted host names: `127.0.0.1`, `localhost`, `[::1]`
 //! and the listen address itself, each with any port or none. Everything else,
 //! and a missing `Host`, gets 400 `Host header is invalid`. HTTP/2 (h2c) requests
-//! are checked on their `:authority`.
+//! are checked on their `:authority`. A `Host` with userinfo (`evil.com@localhost`,
+//! `a:b@localhost`) is refused as upstream refuses it: Rocket drops the userinfo
+//! when it parses the header, so the raw header is checked for `@` first.
 //!
 //! `allowed_hosts` in the config adds names (compared without regard to case, any
 //! port), for a reverse proxy or a container that forwards its own host name
@@ -106,7 +108,11 @@ impl Fairing for HostCheck {
         // Rocket takes the host from `Host` (HTTP/1) or `:authority` (HTTP/2, where
         // upstream refused every request for lack of a Host header).
         let host = request.host().map(|host| host.to_string());
-        if !self.accepts(host.as_deref()) {
+        let raw_has_userinfo = request
+            .headers()
+            .get("Host")
+            .any(|value| value.contains('@'));
+        if raw_has_userinfo || !self.accepts(host.as_deref()) {
             refusal::refuse(request, ApiError::InvalidHost);
         }
     }

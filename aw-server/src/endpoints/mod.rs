@@ -28,6 +28,7 @@ mod query;
 mod refusal;
 mod retention;
 mod settings;
+mod static_dir;
 mod status;
 mod upstream;
 mod webui;
@@ -38,7 +39,6 @@ use aw_datastore::native::Datastore;
 use rocket::config::LogLevel;
 use rocket::data::{ByteUnit, Limits};
 use rocket::fairing::AdHoc;
-use rocket::fs::{FileServer, Options};
 use rocket::{Build, Rocket};
 
 use crate::config::{BodyLimits, Config};
@@ -91,6 +91,7 @@ pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .manage(datastore)
         .manage(rules)
         .manage(identity)
+        .manage(config.query.limits())
         .manage(webui::WebUi::new(config.webpath.clone()));
     let mut rocket = attach_fairings(rocket, config)?
         .mount("/api/0", info::routes())
@@ -109,10 +110,7 @@ pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/", refusal::routes())
         .register("/", catchers::catchers());
     for (name, dir) in custom_static_dirs(config) {
-        rocket = rocket.mount(
-            format!("/pages/{name}"),
-            FileServer::new(dir, Options::Index | Options::Missing).rank(10),
-        );
+        rocket = rocket.mount(format!("/pages/{name}"), static_dir::StaticDir::routes(dir));
     }
     Ok(rocket)
 }

@@ -1,12 +1,13 @@
 //! `POST /api/0/query` (docs/API.md §3.15, docs/QUERY.md §1): runs a query program once per
 //! time period, off the async workers. Every query error is a 500
 //! `{"message": <error text>, "detail": {…}}`: the message as upstream, the detail
-//! ours. Malformed periods are 422 (body shape), with serde's reason.
+//! ours. Malformed periods are 422 (body shape), with serde's reason. The request
+//! runs within the `[query]` budget: over a size limit 422, over the time 503.
 
 use aw_datastore::native::Datastore;
 use aw_datastore::{DatastoreError, EventQuery};
 use aw_models::{Bucket, Event, Query};
-use aw_query::{DataType, DatastoreQueryError, QueryDatastore};
+use aw_query::{DataType, DatastoreQueryError, QueryDatastore, QueryLimits};
 use chrono::{DateTime, Utc};
 use rocket::serde::json::Json;
 use rocket::{Route, State};
@@ -56,10 +57,12 @@ impl QueryDatastore for QuerySource {
 async fn query(
     query: JsonBody<Query>,
     datastore: &State<Datastore>,
+    limits: &State<QueryLimits>,
 ) -> Result<Json<Vec<DataType>>, ApiError> {
     let source = QuerySource(datastore.inner().clone());
     let query = query.into_inner();
-    run_blocking(move || Ok(Json(aw_query::query_all(&query, &source)?))).await
+    let limits = limits.inner().clone();
+    run_blocking(move || Ok(Json(aw_query::query_all_limited(&query, &source, limits)?))).await
 }
 
 pub(crate) fn routes() -> Vec<Route> {

@@ -3,7 +3,8 @@
 //! of the aw-webui build, which unregisters stale service workers); no SPA
 //! fallback, since aw-webui uses hash routing. Content types by extension (Rocket's
 //! table). Unsafe path segments (`.hidden`, `*x`, `a:`) give 422 and `..` cannot
-//! leave the folder, as upstream. Without a UI, `/` explains how to install one.
+//! leave the folder, as upstream; a symlink resolving outside the folder is not
+//! followed (`static_dir`). Without a UI, `/` explains how to install one.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use rocket::fs::NamedFile;
 use rocket::response::content::RawHtml;
 use rocket::{Either, Route, State};
 
+use crate::endpoints::static_dir;
 use crate::error::ApiError;
 
 /// Where the web UI files are, if anywhere.
@@ -28,13 +30,10 @@ impl WebUi {
         let not_found = || ApiError::NoSuchFile {
             path: relative.display().to_string(),
         };
-        let path = self.root.as_ref().ok_or_else(not_found)?.join(relative);
-        let is_file = rocket::tokio::fs::metadata(&path)
+        let root = self.root.as_ref().ok_or_else(not_found)?;
+        let path = static_dir::file_inside(root, relative)
             .await
-            .is_ok_and(|meta| meta.is_file());
-        if !is_file {
-            return Err(not_found());
-        }
+            .ok_or_else(not_found)?;
         NamedFile::open(&path).await.map_err(|_| not_found())
     }
 }
