@@ -8,6 +8,8 @@ use aw_datastore::backup::Retention;
 use aw_datastore::BackupSchedule;
 use serde::Deserialize;
 
+use crate::error::StartupError;
+
 /// The `[backup]` table.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -59,14 +61,21 @@ impl BackupConfig {
         })
     }
 
-    /// The schedule the datastore runs, or `None` when backups are off.
-    pub fn schedule(&self, db: &Path) -> Result<Option<BackupSchedule>, String> {
+    /// The schedule the datastore runs, or `None` when backups are off; a bad
+    /// interval is a start-up error naming the key.
+    pub fn schedule(&self, db: &Path) -> Result<Option<BackupSchedule>, StartupError> {
         if !self.enabled {
             return Ok(None);
         }
+        let interval =
+            parse_interval(&self.interval).map_err(|reason| StartupError::InvalidFlag {
+                flag: "[backup] interval".to_string(),
+                value: self.interval.clone(),
+                reason,
+            })?;
         Ok(Some(BackupSchedule {
             dir: self.dir_for(db),
-            interval: parse_interval(&self.interval)?,
+            interval,
             retention: Retention {
                 keep_last: self.keep.max(1),
                 keep_weekly: self.keep_weekly,

@@ -141,14 +141,7 @@ fn open_datastore(config: &Config, dirs: &Dirs) -> Result<Datastore, StartupErro
     let is_new = !db_path.exists();
     let legacy_import = config.legacy_import_path(dirs);
     log::info!("Using database {}", db_path.display());
-    let backup = config
-        .backup
-        .schedule(&db_path)
-        .map_err(|reason| StartupError::InvalidFlag {
-            flag: "[backup] interval".to_string(),
-            value: config.backup.interval.clone(),
-            reason,
-        })?;
+    let backup = config.backup.schedule(&db_path)?;
     let datastore = Datastore::open(DatastoreConfig {
         storage: Storage::File(db_path.clone()),
         legacy_import: legacy_import.clone(),

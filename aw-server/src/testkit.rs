@@ -127,14 +127,7 @@ pub fn try_spawn_test_server(
     })?;
     let db_path = data_dir.join("sqlite-testing.db");
     config.dbpath = Some(db_path.clone());
-    let backup = config
-        .backup
-        .schedule(&db_path)
-        .map_err(|reason| StartupError::InvalidFlag {
-            flag: "[backup] interval".to_string(),
-            value: config.backup.interval.clone(),
-            reason,
-        })?;
+    let backup = config.backup.schedule(&db_path)?;
     let datastore = Datastore::open(DatastoreConfig {
         storage: Storage::File(db_path.clone()),
         legacy_import: None,

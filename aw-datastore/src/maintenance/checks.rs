@@ -6,9 +6,9 @@ use std::path::Path;
 use std::thread;
 use std::time::Instant;
 
-use crossbeam_channel::{bounded, Receiver, TryRecvError};
+use crossbeam_channel::{bounded, Receiver};
 
-use super::{Maintenance, BACKUP_POLL};
+use super::{poll, Maintenance, BACKUP_POLL};
 use crate::error::{DatastoreError, Result};
 use crate::integrity;
 use crate::status::IntegrityReport;
@@ -48,15 +48,9 @@ impl Maintenance {
             return;
         };
         let started = *started;
-        let outcome = match receiver.try_recv() {
-            Err(TryRecvError::Empty) => {
-                self.next_poll = Instant::now() + BACKUP_POLL;
-                return;
-            }
-            Ok(outcome) => outcome,
-            Err(TryRecvError::Disconnected) => Err(DatastoreError::StorageUnavailable {
-                detail: "the integrity check stopped without an answer".to_string(),
-            }),
+        let Some(outcome) = poll(receiver, "integrity check") else {
+            self.next_poll = Instant::now() + BACKUP_POLL;
+            return;
         };
         self.check = None;
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);

@@ -250,15 +250,9 @@ impl Maintenance {
         let Some(receiver) = &self.running else {
             return;
         };
-        let outcome = match receiver.try_recv() {
-            Err(TryRecvError::Empty) => {
-                self.next_poll = Instant::now() + BACKUP_POLL;
-                return;
-            }
-            Ok(outcome) => outcome,
-            Err(TryRecvError::Disconnected) => Err(DatastoreError::StorageUnavailable {
-                detail: "the backup thread stopped without an answer".to_string(),
-            }),
+        let Some(outcome) = poll(receiver, "backup") else {
+            self.next_poll = Instant::now() + BACKUP_POLL;
+            return;
         };
         self.running = None;
         match outcome {
@@ -281,6 +275,18 @@ impl Maintenance {
             time: Utc::now(),
             error,
         });
+    }
+}
+
+/// The outcome a helper thread sent, if it has; a thread that ended without one is
+/// reported as such.
+fn poll<T>(receiver: &Receiver<Result<T>>, what: &str) -> Option<Result<T>> {
+    match receiver.try_recv() {
+        Err(TryRecvError::Empty) => None,
+        Ok(outcome) => Some(outcome),
+        Err(TryRecvError::Disconnected) => Some(Err(DatastoreError::StorageUnavailable {
+            detail: format!("the {what} thread stopped without an answer"),
+        })),
     }
 }
 
