@@ -14,6 +14,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::maintenance::BackupSchedule;
+use crate::metrics::DatastoreMetrics;
 use crate::protocol::{Command, Reply};
 use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
@@ -247,6 +248,20 @@ impl Datastore {
     pub fn status(&self) -> Result<DatastoreStatus> {
         match self.request(Command::Status)? {
             Reply::Status(status) => Ok(*status),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// The worker's counters (commits, heartbeats), each bucket's event count, the
+    /// file size, and how many requests were queued when this one was sent.
+    pub fn metrics(&self) -> Result<DatastoreMetrics> {
+        // Sent after reading the depth: the metrics request itself is not counted.
+        let queue_depth = u64::try_from(self.inner.sender.len()).unwrap_or(u64::MAX);
+        match self.request(Command::Metrics)? {
+            Reply::Metrics(mut metrics) => {
+                metrics.queue_depth = queue_depth;
+                Ok(*metrics)
+            }
             other => Err(unexpected(other)),
         }
     }

@@ -58,6 +58,7 @@ pub mod integrity;
 mod key_value;
 mod legacy_import;
 mod maintenance;
+mod metrics;
 mod open;
 mod owner;
 mod peer;
@@ -79,6 +80,10 @@ pub use handle::{
     is_small_read, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
+pub use metrics::{
+    DatastoreMetrics, HeartbeatCounts, Histogram, WorkerCounters, BATCH_EVENTS_BOUNDS,
+    COMMIT_SECONDS_BOUNDS,
+};
 pub use peer::{PeerBucket, PeerCursor, PeerFile, PEER_SCHEMA_VERSIONS};
 pub use retention::{RetentionCounts, RetentionPolicy, RetentionReport, RetentionRule};
 pub use schema::SCHEMA_VERSION;

@@ -14,6 +14,7 @@ use rusqlite::{Connection, ErrorCode};
 use crate::error::{DatastoreError, Result};
 use crate::handle::{DatastoreConfig, Storage};
 use crate::integrity::{self, classify_open_error};
+use crate::metrics::HeartbeatCounts;
 use crate::owner::{self, OwnerLock};
 use crate::reader::ReaderPool;
 use crate::state::State;
@@ -85,6 +86,7 @@ pub fn open(config: &DatastoreConfig) -> Result<Opened> {
         buckets,
         last_events: HashMap::new(),
         filters,
+        heartbeats: HeartbeatCounts::default(),
     };
     if let (0, Some(path)) = (found_version, &config.legacy_import) {
         let tx = state.conn.unchecked_transaction()?;

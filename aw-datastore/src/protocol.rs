@@ -8,6 +8,7 @@ use crossbeam_channel::Sender;
 
 use crate::error::DatastoreError;
 use crate::handle::EventQuery;
+use crate::metrics::DatastoreMetrics;
 use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
 use crate::sweep::PrivacyReport;
@@ -33,6 +34,8 @@ pub enum Command {
     DeleteKeyValue(String),
     ForceCommit,
     Status,
+    /// The worker's counters and per-bucket event counts (`GET /api/0/metrics`).
+    Metrics,
     SetMaxPageCount(u64),
     /// Apply the privacy rules to the stored events (true: dry run).
     ApplyPrivacy(bool),
@@ -54,6 +57,7 @@ pub enum Reply {
     Value(serde_json::Value),
     KeyValues(BTreeMap<String, serde_json::Value>),
     Status(Box<DatastoreStatus>),
+    Metrics(Box<DatastoreMetrics>),
     Privacy(Box<PrivacyReport>),
     Retention(Box<RetentionReport>),
     Done,
@@ -91,7 +95,7 @@ pub fn kind_of(command: &Command) -> Kind {
         Command::InsertEvents(_, events) if events.is_empty() => Kind::Read,
         Command::Heartbeat(..) => Kind::Heartbeat,
         Command::ForceCommit | Command::Close => Kind::Commit,
-        Command::Status => Kind::Status,
+        Command::Status | Command::Metrics => Kind::Status,
         Command::ApplyPrivacy(_) | Command::RunRetention(..) | Command::SetRetention(_) => {
             Kind::Sweep
         }

@@ -14,6 +14,7 @@ use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::error::{DatastoreError, Result};
 use crate::events::{self, Range};
 use crate::handle::EventQuery;
+use crate::metrics::HeartbeatCounts;
 use crate::privacy::{self, PrivacyFilters, Verdict};
 use crate::protocol::{Command, Reply};
 use crate::reader::ReadJob;
@@ -29,6 +30,8 @@ pub struct State {
     pub last_events: HashMap<String, Event>,
     /// The privacy rules in force (the stored setting `privacy_filters`).
     pub filters: PrivacyFilters,
+    /// What happened to the heartbeats so far (`GET /api/0/metrics`).
+    pub heartbeats: HeartbeatCounts,
 }
 
 impl State {
@@ -88,6 +91,8 @@ impl State {
         if incoming.is_empty() {
             return Ok(incoming);
         }
+        // Events with an id may replace stored ones: then the count is not known.
+        let replaces_by_id = incoming.iter().any(|event| event.id.is_some());
         let mut spans = Vec::with_capacity(incoming.len());
         for event in &mut incoming {
             spans.push(events::span(event)?);
@@ -95,7 +100,13 @@ impl State {
         }
         self.last_events.remove(bucket_id);
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
-            cached.count = None;
+            // New rows only: the default-range count grows by those ending at or
+            // after the epoch, so a scrape of `GET /api/0/metrics` need not recount.
+            let added = spans.iter().filter(|(_, end)| *end >= 0).count();
+            cached.count = cached
+                .count
+                .filter(|_| !replaces_by_id)
+                .map(|count| count + u64::try_from(added).unwrap_or(u64::MAX));
             for (start, end) in spans {
                 buckets::widen(cached, start, end);
             }
@@ -116,6 +127,7 @@ impl State {
         // event stored before it; a dropped one leaves the last event (and the merge
         // of the next heartbeat) untouched and is answered with that event.
         if self.filters.apply(bucket_id, &mut heartbeat.data) == Verdict::Dropped {
+            self.heartbeats.dropped += 1;
             return Ok(self
                 .last_events
                 .get(bucket_id)
@@ -132,21 +144,26 @@ impl State {
             heartbeat::merge(&last, &heartbeat, pulsetime).map(|merged| (id, merged))
         });
         // How the default-range count changes, when that is known exactly.
-        let (stored, counted) = match merged {
+        let (stored, counted, was_merged) = match merged {
             Some((id, merged)) if events::replace(&self.conn, row, id, &merged)? => {
                 // A merge only moves the end later: counted before, counted after.
                 let unchanged = last_end.is_some_and(|end| end >= 0);
-                (merged, unchanged.then_some(0))
+                (merged, unchanged.then_some(0), true)
             }
             _ => {
                 let replaces_by_id = heartbeat.id.is_some();
                 let mut inserted = heartbeat;
                 inserted.id = Some(events::insert(&self.conn, row, &inserted)?);
                 let added = u64::from(inserted.end_nanos().is_some_and(|end| end >= 0));
-                (inserted, (!replaces_by_id).then_some(added))
+                (inserted, (!replaces_by_id).then_some(added), false)
             }
         };
         let (start, end) = events::span(&stored)?;
+        if was_merged {
+            self.heartbeats.merged += 1;
+        } else {
+            self.heartbeats.inserted += 1;
+        }
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
             buckets::widen(cached, start, end);
             cached.count = cached
@@ -332,6 +349,7 @@ impl State {
             Command::ForceCommit
             | Command::Close
             | Command::Status
+            | Command::Metrics
             | Command::ApplyPrivacy(_)
             | Command::RunRetention(..)
             | Command::SetRetention(_) => Reply::Done,

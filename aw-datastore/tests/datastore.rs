@@ -645,4 +645,56 @@ fn cached_full_count_follows_every_write() {
     .unwrap();
     datastore.import(export).unwrap();
     assert_eq!(check("import merge"), 2);
+    // The count stays cached across plain inserts (metrics scrapes read it).
+    let more = datastore
+        .insert_events(
+            "b",
+            vec![
+                event("2023-01-01T00:00:00Z", 1.0, json!({})),
+                event("2023-01-02T00:00:00Z", 1.0, json!({})),
+            ],
+        )
+        .unwrap();
+    assert_eq!(check("second insert"), 4);
+    let mut by_id = event("2023-02-01T00:00:00Z", 1.0, json!({"replaced": true}));
+    by_id.id = more[0].id;
+    datastore.insert_events("b", vec![by_id]).unwrap();
+    assert_eq!(check("insert replacing by id"), 4);
+}
+
+/// `Datastore::metrics`: commits and their batch sizes add up to the writes, and
+/// heartbeats are counted by outcome.
+#[test]
+fn metrics_count_commits_and_heartbeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let datastore = Datastore::open_file(&dir.path().join("metrics.db")).unwrap();
+    datastore.create_bucket(bucket("m")).unwrap();
+    let before = datastore.metrics().unwrap();
+    for second in 0..5 {
+        let time = format!("2024-01-01T00:00:0{second}Z");
+        datastore
+            .heartbeat("m", event(&time, 0.0, json!({"a": 1})), 10.0)
+            .unwrap();
+    }
+    datastore
+        .heartbeat(
+            "m",
+            event("2024-01-01T01:00:00Z", 0.0, json!({"a": 2})),
+            10.0,
+        )
+        .unwrap();
+    datastore.force_commit().unwrap();
+    let after = datastore.metrics().unwrap();
+    let (was, now) = (&before.counters, &after.counters);
+    assert_eq!(now.heartbeats.merged - was.heartbeats.merged, 4);
+    assert_eq!(now.heartbeats.inserted - was.heartbeats.inserted, 2);
+    assert!(now.commits > was.commits);
+    assert_eq!(now.commit_seconds.count, now.commits);
+    assert_eq!(now.batch_events.count, now.commits);
+    assert!((now.batch_events.sum - was.batch_events.sum - 6.0).abs() < 1e-9);
+    assert_eq!(now.batch_events.counts.iter().sum::<u64>(), now.commits);
+    assert_eq!(now.commit_failures, 0);
+    assert_eq!(after.bucket_events, vec![("m".to_string(), 2)]);
+    assert!(after.size_bytes > 0);
+    assert_eq!(after.queue_depth, 0);
 }

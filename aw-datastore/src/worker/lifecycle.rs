@@ -8,6 +8,7 @@ use std::time::Instant;
 use super::{Worker, READER_CLOSE_WAIT};
 use crate::error::{DatastoreError, Result};
 use crate::maintenance::{self, Maintenance};
+use crate::metrics::DatastoreMetrics;
 use crate::status::DatastoreStatus;
 
 impl Worker {
@@ -62,14 +63,7 @@ impl Worker {
                 .conn
                 .query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
         let path = self.maintenance.as_ref().map(|m| m.path().to_path_buf());
-        let size_bytes = path.as_ref().map_or(0, |path| {
-            let wal = format!("{}-wal", path.display());
-            [path.as_os_str().to_os_string(), wal.into()]
-                .iter()
-                .filter_map(|file| std::fs::metadata(file).ok())
-                .map(|meta| meta.len())
-                .sum()
-        });
+        let size_bytes = self.file_size();
         let (integrity, backup, file_problem) = match &mut self.maintenance {
             // The integrity check's outcome is collected first: it may set the problem.
             Some(maintenance) => (
@@ -87,6 +81,40 @@ impl Worker {
             integrity,
             backup,
             file_problem,
+        })
+    }
+
+    /// Size of the database file plus its `-wal` (0 in memory): two `stat` calls.
+    fn file_size(&self) -> u64 {
+        let Some(path) = self.maintenance.as_ref().map(Maintenance::path) else {
+            return 0;
+        };
+        let wal = format!("{}-wal", path.display());
+        [path.as_os_str().to_os_string(), wal.into()]
+            .iter()
+            .filter_map(|file| std::fs::metadata(file).ok())
+            .map(|meta| meta.len())
+            .sum()
+    }
+
+    /// The counters and per-bucket event counts. A bucket's count comes from the
+    /// cache; one not cached yet (after an insert) is counted once, as `events/count`
+    /// does, and cached. `queue_depth` is filled in by the handle.
+    pub(super) fn metrics(&mut self) -> Result<DatastoreMetrics> {
+        let ids: Vec<String> = self.state.buckets.keys().cloned().collect();
+        let mut bucket_events = Vec::with_capacity(ids.len());
+        for id in ids {
+            let count = self.state.full_count(&id)?;
+            bucket_events.push((id, count));
+        }
+        bucket_events.sort();
+        let mut counters = self.counters.clone();
+        counters.heartbeats = self.state.heartbeats;
+        Ok(DatastoreMetrics {
+            queue_depth: 0,
+            size_bytes: self.file_size(),
+            counters,
+            bucket_events,
         })
     }
 

@@ -20,6 +20,7 @@
 
 mod jobs;
 mod lifecycle;
+mod reads;
 
 use std::collections::VecDeque;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -29,13 +30,14 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
-use crate::handle::{is_small_read, DatastoreConfig, Storage};
+use crate::handle::{DatastoreConfig, Storage};
 use crate::maintenance::Maintenance;
+use crate::metrics::WorkerCounters;
 use crate::open::{open, open_readers, Opened};
 use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
-use crate::reader::{ReadJob, ReaderPool};
-use crate::state::{is_default_range, State};
+use crate::reader::ReaderPool;
+use crate::state::State;
 use jobs::{Job, RetentionSchedule};
 
 /// Longest time a heartbeat stays uncommitted.
@@ -102,6 +104,8 @@ struct Worker {
     jobs: VecDeque<Job>,
     /// The retention rules the worker runs by itself, if any.
     retention: Option<RetentionSchedule>,
+    /// Commits, their latency and size (`GET /api/0/metrics`).
+    counters: WorkerCounters,
 }
 
 impl Worker {
@@ -121,6 +125,7 @@ impl Worker {
             pending: 0,
             jobs: VecDeque::new(),
             retention: None,
+            counters: WorkerCounters::default(),
         }
     }
 
@@ -209,6 +214,12 @@ impl Worker {
                 let _ = reply.send(result.map_or_else(Reply::Failed, |()| Reply::Done));
             }
             Kind::Sweep => self.start_sweep(command, reply),
+            Kind::Status if matches!(command, Command::Metrics) => {
+                let answer = self
+                    .metrics()
+                    .map_or_else(Reply::Failed, |metrics| Reply::Metrics(Box::new(metrics)));
+                let _ = reply.send(answer);
+            }
             Kind::Status => {
                 let answer = self
                     .status()
@@ -238,68 +249,6 @@ impl Worker {
                     }
                 }
             }
-        }
-    }
-
-    /// The reader-pool form of a range read or count, if the command is one.
-    fn read_job(&self, command: &Command) -> Option<Result<ReadJob>> {
-        match command {
-            // A read bounded by a small limit is one short index probe: the worker
-            // answers it itself rather than paying a hand-off to a reader thread.
-            Command::GetEvents(_, query) if is_small_read(*query) => None,
-            Command::GetEvents(id, query) => Some(self.state.events_job(id, *query)),
-            // The full count is answered from the bucket cache, on the worker.
-            Command::GetEventCount(id, query) if !is_default_range(*query) => {
-                Some(self.state.count_job(id, *query))
-            }
-            _ => None,
-        }
-    }
-
-    /// Starts streaming a bucket's events to `chunks`: on a reader thread when there is
-    /// one, else here, after answering (the consumer reads while the worker sends).
-    fn start_stream(
-        &mut self,
-        bucket_id: &str,
-        chunks: Sender<Result<Vec<aw_models::Event>>>,
-        reply: Sender<Reply>,
-    ) {
-        let row = match self.state.get_bucket_row(bucket_id) {
-            Ok(row) => row,
-            Err(err) => {
-                let _ = reply.send(Reply::Failed(err));
-                return;
-            }
-        };
-        if let Err(err) = self.commit() {
-            let _ = reply.send(Reply::Failed(err));
-            return;
-        }
-        let _ = reply.send(Reply::Done);
-        let job = ReadJob::Stream { row, chunks };
-        match &self.readers {
-            // The job's own reply is not needed: the chunks are the answer.
-            Some(_) => self.dispatch_read(job, bounded(1).0),
-            None => {
-                let _ = job.run(&self.state.conn);
-            }
-        }
-    }
-
-    /// Commits what is pending (so the reader sees every answered write), then hands
-    /// the read to the pool; runs it here if the pool is gone.
-    fn dispatch_read(&mut self, job: ReadJob, reply: Sender<Reply>) {
-        if let Err(err) = self.commit() {
-            let _ = reply.send(Reply::Failed(err));
-            return;
-        }
-        let returned = match &self.readers {
-            Some(readers) => readers.submit(job, reply),
-            None => Err((job, reply)),
-        };
-        if let Err((job, reply)) = returned {
-            self.readers = None;
-            let _ = reply.send(job.run(&self.state.conn).unwrap_or_else(Reply::Failed));
         }
     }
 
@@ -350,8 +299,16 @@ impl Worker {
         if self.tx_started.is_none() {
             return Ok(());
         }
+        let started = Instant::now();
         match self.state.conn.execute_batch("COMMIT") {
             Ok(()) => {
+                self.counters.commits += 1;
+                self.counters
+                    .commit_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                // Exact below 2^53 events, far beyond any batch.
+                #[allow(clippy::cast_precision_loss)]
+                self.counters.batch_events.observe(self.pending as f64);
                 self.tx_started = None;
                 self.held_since = None;
                 self.pending = 0;
@@ -364,6 +321,7 @@ impl Worker {
                 Ok(())
             }
             Err(err) => {
+                self.counters.commit_failures += 1;
                 let err = DatastoreError::from(err);
                 log::error!("commit failed, batch rolled back: {err}");
                 self.fail_batch(err.to_string());

@@ -23,9 +23,11 @@ mod hostcheck;
 mod import;
 mod info;
 mod method_override;
+mod metrics;
 mod privacy;
 mod query;
 mod refusal;
+mod request_metrics;
 mod retention;
 mod settings;
 mod static_dir;
@@ -105,6 +107,7 @@ pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/api/0", status::routes())
         .mount("/api/0", privacy::routes())
         .mount("/api/0", retention::routes())
+        .mount("/api/0", metrics::routes())
         .mount("/", webui::routes())
         .mount("/", cors::routes())
         .mount("/", refusal::routes())
@@ -118,7 +121,9 @@ pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
 /// The request fairings, in order: a bad Host wins over a CORS refusal, and
 /// requests already refused are not checked again (docs/API.md §1.1).
 fn attach_fairings(rocket: Rocket<Build>, config: &Config) -> Result<Rocket<Build>, StartupError> {
+    // First, so its clock starts before any other fairing runs.
     let mut rocket = rocket
+        .attach(request_metrics::RequestMetrics)
         .attach(method_override::NoMethodOverride)
         .attach(AdHoc::on_liftoff(
             "Log the address, notify systemd",
