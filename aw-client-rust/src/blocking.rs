@@ -214,6 +214,17 @@ impl AwClient {
         self.runtime.block_on(self.client.delete_setting(key))
     }
 
+    /// See [`crate::AwClient::apply_privacy_filters`].
+    pub fn apply_privacy_filters(&self, dry_run: bool) -> Result<serde_json::Value> {
+        self.runtime
+            .block_on(self.client.apply_privacy_filters(dry_run))
+    }
+
+    /// See [`crate::AwClient::apply_retention`].
+    pub fn apply_retention(&self, dry_run: bool) -> Result<serde_json::Value> {
+        self.runtime.block_on(self.client.apply_retention(dry_run))
+    }
+
     /// See [`crate::AwClient::wait_for_start`].
     pub fn wait_for_start(&self) -> Result<Info> {
         self.runtime.block_on(self.client.wait_for_start())

@@ -261,6 +261,27 @@ impl AwClient {
         self.delete(&["settings", key]).await
     }
 
+    /// `POST /api/0/privacy/apply[?dry_run=1]` (this project's server): applies the
+    /// `privacy_filters` rules to stored events; answers the counts per bucket.
+    pub async fn apply_privacy_filters(&self, dry_run: bool) -> Result<serde_json::Value> {
+        self.post_sweep(&["privacy", "apply"], dry_run).await
+    }
+
+    /// `POST /api/0/retention/apply[?dry_run=1]` (this project's server): runs the
+    /// configured `[retention]` rules now; answers the counts per bucket.
+    pub async fn apply_retention(&self, dry_run: bool) -> Result<serde_json::Value> {
+        self.post_sweep(&["retention", "apply"], dry_run).await
+    }
+
+    async fn post_sweep(&self, segments: &[&str], dry_run: bool) -> Result<serde_json::Value> {
+        let mut url = self.url(segments);
+        if dry_run {
+            url.query_pairs_mut().append_pair("dry_run", "1");
+        }
+        let reply = self.send(Method::POST, url, None::<&()>).await?;
+        reply.success()?.json()
+    }
+
     /// Polls `GET /api/0/info` until the server answers, for at most
     /// [`DEFAULT_START_TIMEOUT`].
     pub async fn wait_for_start(&self) -> Result<Info> {

@@ -353,6 +353,58 @@ fn api_keys_from_the_flag_the_environment_and_the_local_config() {
 }
 
 #[test]
+fn privacy_apply_redacts_what_is_already_stored() {
+    let server = Server::start();
+    let port = server.port();
+    let client = server.blocking_client();
+    client
+        .create_bucket(&bucket("aw-watcher-window_h", "currentwindow"))
+        .unwrap();
+    client
+        .insert_events(
+            "aw-watcher-window_h",
+            vec![
+                event(
+                    "2024-05-01T10:00:00Z",
+                    5.0,
+                    json!({"title": "My Bank - Login"}),
+                ),
+                event("2024-05-01T10:01:00Z", 5.0, json!({"title": "Editor"})),
+            ],
+        )
+        .unwrap();
+    let rules = r#"[{"enabled": true, "bucket_prefix": "aw-watcher-window", "field": "title",
+        "pattern": "Bank", "action": "redact", "replacement": "[private]"}]"#;
+    aw_client(port, &["settings", "set", "privacy_filters", rules]).ok();
+    let dry: Value =
+        serde_json::from_str(aw_client(port, &["privacy-apply", "--dry-run"]).ok()).unwrap();
+    assert_eq!(
+        dry["buckets"]["aw-watcher-window_h"]["redacted"], 1,
+        "{dry}"
+    );
+    let titles = |client: &aw_client_rust::blocking::AwClient| -> Vec<Value> {
+        let events = client
+            .get_events("aw-watcher-window_h", None, None, None)
+            .unwrap();
+        events.iter().map(|e| e.data["title"].clone()).collect()
+    };
+    assert!(
+        titles(&client).contains(&json!("My Bank - Login")),
+        "a dry run writes nothing"
+    );
+    let done: Value = serde_json::from_str(aw_client(port, &["privacy-apply"]).ok()).unwrap();
+    assert_eq!(
+        done["buckets"]["aw-watcher-window_h"]["redacted"], 1,
+        "{done}"
+    );
+    assert_eq!(titles(&client), [json!("Editor"), json!("[private]")]);
+    // Retention with no rules configured deletes nothing.
+    let retention: Value =
+        serde_json::from_str(aw_client(port, &["retention-apply", "--dry-run"]).ok()).unwrap();
+    assert!(retention.is_object(), "{retention}");
+}
+
+#[test]
 fn every_command_has_help_with_an_example() {
     let home = tempfile::tempdir().unwrap();
     let commands = [
@@ -368,6 +420,8 @@ fn every_command_has_help_with_an_example() {
         "settings get",
         "settings set",
         "settings delete",
+        "privacy-apply",
+        "retention-apply",
     ];
     for name in commands {
         let mut args: Vec<&str> = name.split(' ').collect();

@@ -173,6 +173,17 @@ fn backup_damage_refusal_salvage_and_restore_from_the_command_line() {
         .send()
         .unwrap();
     assert_eq!(buckets.status(), 200);
+    // Retention never deletes from a file whose integrity is in doubt.
+    let retention = client
+        .post(format!("{}/api/0/retention/apply", server.url))
+        .send()
+        .unwrap();
+    assert_eq!(retention.status(), 503);
+    let body: Value = retention.json().unwrap();
+    assert!(
+        body["message"].as_str().unwrap().contains("damaged"),
+        "{body}"
+    );
     server.child.kill().unwrap();
     server.child.wait().unwrap();
 

@@ -99,6 +99,22 @@ pub enum Command {
     /// Read, change or delete server settings (those of the web UI).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Apply the server's privacy_filters to the events it already stores (this
+    /// project's server only); prints what was (or would be) dropped and redacted.
+    #[command(after_help = "Example:\n  aw-client privacy-apply --dry-run")]
+    PrivacyApply(SweepArgs),
+    /// Run the server's [retention] rules now (this project's server only); prints
+    /// what was (or would be) deleted per bucket.
+    #[command(after_help = "Example:\n  aw-client retention-apply --dry-run")]
+    RetentionApply(SweepArgs),
+}
+
+/// `privacy-apply`, `retention-apply`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Only count what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `buckets`.

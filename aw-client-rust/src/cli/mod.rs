@@ -115,6 +115,8 @@ fn run(cli: Cli, out: &mut dyn Write) -> Result<(), CliError> {
         Command::Export(args) => export::export(&ctx, &args, out),
         Command::Import(args) => import::import(&ctx, &args, out),
         Command::Settings(command) => settings::settings(&ctx, &command, out),
+        Command::PrivacyApply(args) => settings::privacy_apply(&ctx, &args, out),
+        Command::RetentionApply(args) => settings::retention_apply(&ctx, &args, out),
     }
 }
 

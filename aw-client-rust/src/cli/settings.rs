@@ -1,4 +1,6 @@
-//! `settings get|set|delete`: the server's key-value settings (those of the web UI).
+//! `settings get|set|delete`: the server's key-value settings (those of the web UI),
+//! and `privacy-apply` / `retention-apply`, which act on what those settings and the
+//! server's config say.
 //!
 //! What must stay true: `get KEY` prints the stored JSON value as is, so
 //! `settings set KEY "$(settings get KEY)"` writes back the same value.
@@ -7,7 +9,7 @@ use std::io::Write;
 
 use serde_json::Value;
 
-use crate::cli::args::SettingsCommand;
+use crate::cli::args::{SettingsCommand, SweepArgs};
 use crate::cli::buckets::write_json;
 use crate::cli::error::CliError;
 use crate::cli::Ctx;
@@ -42,6 +44,24 @@ pub fn settings(ctx: &Ctx, command: &SettingsCommand, out: &mut dyn Write) -> Re
             writeln!(out, "Deleted {key}").map_err(CliError::output)
         }
     }
+}
+
+/// `privacy-apply [--dry-run]`: the server's JSON answer (counts per bucket).
+pub fn privacy_apply(ctx: &Ctx, args: &SweepArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let report = ctx
+        .client
+        .apply_privacy_filters(args.dry_run)
+        .map_err(|err| ctx.fail(err))?;
+    write_json(out, &report)
+}
+
+/// `retention-apply [--dry-run]`: the server's JSON answer (counts per bucket).
+pub fn retention_apply(ctx: &Ctx, args: &SweepArgs, out: &mut dyn Write) -> Result<(), CliError> {
+    let report = ctx
+        .client
+        .apply_retention(args.dry_run)
+        .map_err(|err| ctx.fail(err))?;
+    write_json(out, &report)
 }
 
 /// VALUE as JSON when it is JSON (`true`, `5`, `"5"`, `{"a":1}`), else as text.
