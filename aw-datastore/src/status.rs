@@ -64,8 +64,8 @@ pub struct DatastoreStatus {
     pub path: Option<PathBuf>,
     /// Size of the file plus its `-wal`, in bytes.
     pub size_bytes: u64,
-    /// Events in all buckets.
-    pub event_count: u64,
+    /// Events in all buckets (`None` when damage keeps them from being counted).
+    pub event_count: Option<u64>,
     /// Number of buckets.
     pub bucket_count: u64,
     /// The check at open (none for memory).

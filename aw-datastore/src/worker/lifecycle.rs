@@ -58,10 +58,15 @@ impl Worker {
 
     pub(super) fn status(&mut self) -> Result<DatastoreStatus> {
         let bucket_count = u64::try_from(self.state.buckets.len()).unwrap_or(u64::MAX);
-        let event_count: i64 =
-            self.state
-                .conn
-                .query_row("SELECT count(*) FROM events", [], |row| row.get(0))?;
+        // The per-bucket counts the worker caches (counted once, then kept exact);
+        // unknown rather than an error when damage keeps a bucket from being counted,
+        // so the status still shows what is wrong.
+        let ids: Vec<String> = self.state.buckets.keys().cloned().collect();
+        let event_count = ids
+            .iter()
+            .map(|id| self.state.full_count(id))
+            .sum::<Result<u64>>()
+            .ok();
         let path = self.maintenance.as_ref().map(|m| m.path().to_path_buf());
         let size_bytes = self.file_size();
         let (integrity, backup, file_problem) = match &mut self.maintenance {
@@ -76,7 +81,7 @@ impl Worker {
         Ok(DatastoreStatus {
             path,
             size_bytes,
-            event_count: u64::try_from(event_count).unwrap_or(0),
+            event_count,
             bucket_count,
             integrity,
             backup,
