@@ -61,12 +61,10 @@ impl Worker {
         // The per-bucket counts the worker caches (counted once, then kept exact);
         // unknown rather than an error when damage keeps a bucket from being counted,
         // so the status still shows what is wrong.
-        let ids: Vec<String> = self.state.buckets.keys().cloned().collect();
-        let event_count = ids
-            .iter()
-            .map(|id| self.state.full_count(id))
-            .sum::<Result<u64>>()
-            .ok();
+        let event_count = self
+            .bucket_counts()
+            .ok()
+            .map(|counts| counts.iter().map(|(_, count)| count).sum());
         let path = self.maintenance.as_ref().map(|m| m.path().to_path_buf());
         let size_bytes = self.file_size();
         let (integrity, backup, file_problem) = match &mut self.maintenance {
@@ -106,13 +104,7 @@ impl Worker {
     /// cache; one not cached yet (after an insert) is counted once, as `events/count`
     /// does, and cached. `queue_depth` is filled in by the handle.
     pub(super) fn metrics(&mut self) -> Result<DatastoreMetrics> {
-        let ids: Vec<String> = self.state.buckets.keys().cloned().collect();
-        let mut bucket_events = Vec::with_capacity(ids.len());
-        for id in ids {
-            let count = self.state.full_count(&id)?;
-            bucket_events.push((id, count));
-        }
-        bucket_events.sort();
+        let bucket_events = self.bucket_counts()?;
         let mut counters = self.counters.clone();
         counters.heartbeats = self.state.heartbeats;
         Ok(DatastoreMetrics {
@@ -121,6 +113,16 @@ impl Worker {
             counters,
             bucket_events,
         })
+    }
+
+    /// Every bucket's event count, by id: from the cache, or counted once (as
+    /// `events/count` does) and cached.
+    fn bucket_counts(&mut self) -> Result<Vec<(String, u64)>> {
+        let mut ids: Vec<String> = self.state.buckets.keys().cloned().collect();
+        ids.sort();
+        ids.into_iter()
+            .map(|id| self.state.full_count(&id).map(|count| (id, count)))
+            .collect()
     }
 
     /// Why writes are refused right now (the file is gone from its path), if they are.
