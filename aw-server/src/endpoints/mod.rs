@@ -35,6 +35,7 @@ mod static_dir;
 mod status;
 mod upstream;
 mod webui;
+pub mod webui_embedded;
 
 use std::path::PathBuf;
 
