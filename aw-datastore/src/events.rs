@@ -21,12 +21,38 @@ pub struct Range {
     pub end: i64,
 }
 
+/// The largest explicit event id accepted, in absolute value: 2^53 - 1, the largest
+/// integer a JavaScript client (aw-webui) reads exactly. It also keeps the id
+/// sequence from ever reaching i64::MAX, after which SQLite can assign no new id
+/// and every later insert fails with "database or disk is full" (upstream: 500s
+/// from then on).
+pub const MAX_EXPLICIT_ID: i64 = (1 << 53) - 1;
+
+/// Refuses an explicit event id beyond ±[`MAX_EXPLICIT_ID`] (also checked for
+/// heartbeats, whose id is otherwise used only when they are inserted).
+pub fn check_explicit_id(id: Option<i64>) -> Result<()> {
+    match id {
+        Some(id) if id.unsigned_abs() > MAX_EXPLICIT_ID.unsigned_abs() => {
+            Err(DatastoreError::InvalidInput {
+                reason: format!(
+                    "event id {id} is out of range: explicit ids must lie within \
+                     -{MAX_EXPLICIT_ID}..={MAX_EXPLICIT_ID} (2^53 - 1); leave the id out to get a new one"
+                ),
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Stores one event in the bucket `row` and returns its id.
+///
+/// An explicit id beyond ±[`MAX_EXPLICIT_ID`] is refused as invalid input.
 ///
 /// An explicit id replaces the row with that id only when it belongs to this same
 /// bucket; an id owned by another bucket is not taken over (upstream moved the
 /// other bucket's event), the event gets a fresh id instead.
 pub fn insert(conn: &Connection, row: i64, event: &Event) -> Result<i64> {
+    check_explicit_id(event.id)?;
     let (start, end) = span(event)?;
     let data = serde_json::to_string(&event.data).unwrap_or_else(|_| "{}".to_string());
     let id = match event.id {

@@ -76,6 +76,7 @@ mod worker;
 
 pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};
+pub use events::{check_explicit_id, MAX_EXPLICIT_ID};
 pub use handle::{
     is_small_read, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
 };

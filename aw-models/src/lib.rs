@@ -27,6 +27,7 @@ mod export;
 mod info;
 mod key_value;
 mod query;
+mod rfc3339;
 pub mod time;
 mod timeinterval;
 

@@ -26,10 +26,11 @@ pub fn parse_json_datetime(text: &str) -> Result<DateTime<Utc>> {
 }
 
 /// Parses a date-time from a query string or a query time period (strict RFC 3339:
-/// offset `Z`, `z` or `±HH:MM` required), and checks it is storable.
+/// offset `Z`, `z` or `±HH:MM` required), and checks it is storable. Accepts and
+/// refuses exactly as upstream, with the same reasons (see `rfc3339.rs`).
 pub fn parse_rfc3339(text: &str) -> Result<DateTime<Utc>> {
-    let parsed = DateTime::parse_from_rfc3339(text).map_err(|err| ModelError::InvalidDateTime {
-        reason: err.to_string(),
+    let parsed = crate::rfc3339::parse(text).map_err(|reason| ModelError::InvalidDateTime {
+        reason: reason.to_string(),
     })?;
     check_storable(parsed.with_timezone(&Utc))
 }

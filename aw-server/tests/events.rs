@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{event, status_and_text, Harness};
+use common::{event, json_answer, status_and_text, Harness};
 use serde_json::{json, Value};
 
 #[test]
@@ -313,6 +313,49 @@ fn explicit_ids_and_normalised_output() {
     );
     let next = harness.insert("b", json!([event("2018-01-01T03:00:00Z", 1.0, json!({}))]));
     assert_eq!(next[0]["id"], 1001);
+}
+
+/// Explicit ids beyond 2^53 - 1 are refused (found by schemathesis: an id of i64::MAX
+/// exhausted the id sequence and every later insert was a 503 "disk is full").
+#[test]
+fn explicit_ids_beyond_2_pow_53_are_refused() {
+    let harness = Harness::start();
+    harness.create_bucket("b");
+    let with_id = |id: i64| json!([{"id": id, "timestamp": "2018-01-01T00:00:00Z", "data": {}}]);
+    for id in [i64::MAX, (1 << 53), -(1 << 53), i64::MIN] {
+        let (status, _, body) =
+            json_answer(harness.post_json("/api/0/buckets/b/events", &with_id(id)));
+        assert_eq!(status, 400, "id {id}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("event id {id} is out of range")),
+            "{message}"
+        );
+        let (status, _, _) = json_answer(
+            harness.post_json("/api/0/buckets/b/heartbeat?pulsetime=1", &with_id(id)[0]),
+        );
+        assert_eq!(status, 400, "heartbeat id {id}");
+    }
+    assert_eq!(
+        harness
+            .get("/api/0/buckets/b/events/count")
+            .json::<u64>()
+            .unwrap(),
+        0
+    );
+    for id in [(1 << 53) - 1, -((1 << 53) - 1)] {
+        assert_eq!(harness.insert("b", with_id(id))[0]["id"], id);
+    }
+    let next = harness.insert("b", json!([event("2018-01-01T03:00:00Z", 1.0, json!({}))]));
+    assert_eq!(
+        next[0]["id"],
+        1_i64 << 53,
+        "automatic ids go on past the bound"
+    );
+    let merging = json!({"id": i64::MAX, "timestamp": "2018-01-01T03:00:01Z", "data": {}});
+    let (status, _, _) =
+        json_answer(harness.post_json("/api/0/buckets/b/heartbeat?pulsetime=60", &merging));
+    assert_eq!(status, 400, "a heartbeat that would merge is checked too");
 }
 
 #[test]

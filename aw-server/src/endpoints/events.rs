@@ -130,6 +130,9 @@ mod tests {
             (Some("2018-01-01T03:00:00 00:00"), None, "Failed to parse starttime, datetime needs to be in rfc3339 format: input contains invalid characters"),
             (None, Some("2018-01-01"), "Failed to parse endtime, datetime needs to be in rfc3339 format: premature end of input"),
             (None, Some("3000-01-01T00:00:00Z"), "Failed to parse endtime, datetime needs to be in rfc3339 format: input is out of range"),
+            (Some("2018-01-01T03:00Z"), None, "Failed to parse starttime, datetime needs to be in rfc3339 format: input contains invalid characters"),
+            (None, Some("2018-02-30T00:00:00"), "Failed to parse endtime, datetime needs to be in rfc3339 format: premature end of input"),
+            (Some("2018-01-01T00:00:00ZZ"), None, "Failed to parse starttime, datetime needs to be in rfc3339 format: trailing input"),
         ];
         for (start, end, message) in cases {
             assert_eq!(

@@ -54,10 +54,20 @@ impl<'r> Responder<'r, 'r> for Attachment {
         response.remove_header("Content-Type");
         response.set_header(Header::new(
             "Content-Disposition",
-            format!("attachment; filename={}", self.filename),
+            format!("attachment; filename={}", header_safe(&self.filename)),
         ));
         Ok(response)
     }
+}
+
+/// `filename` with every ASCII control character (a bucket id may hold any) replaced
+/// by `_`: HTTP forbids them in a header, and the server would otherwise drop the
+/// connection without an answer (upstream does). Other characters are kept.
+fn header_safe(filename: &str) -> String {
+    filename
+        .chars()
+        .map(|c| if c.is_ascii_control() { '_' } else { c })
+        .collect()
 }
 
 /// Writes the export document of `bucket_ids` into `sender`, flushing every

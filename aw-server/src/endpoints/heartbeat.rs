@@ -43,6 +43,7 @@ async fn heartbeat(
     // blocks for microseconds, and skipping the pool's two thread hops measured
     // 4100-5700 heartbeats/s instead of 3100/s.
     let pulsetime = parse_pulsetime(pulsetime)?;
+    aw_datastore::check_explicit_id(heartbeat.0.id)?;
     Ok(Json(datastore.heartbeat(
         bucket_id,
         heartbeat.into_inner(),

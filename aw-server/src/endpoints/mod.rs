@@ -24,6 +24,7 @@ mod import;
 mod info;
 mod method_override;
 mod metrics;
+pub mod openapi;
 mod privacy;
 mod query;
 mod refusal;
@@ -34,6 +35,7 @@ mod static_dir;
 mod status;
 mod upstream;
 mod webui;
+pub mod webui_embedded;
 
 use std::path::PathBuf;
 
@@ -108,6 +110,7 @@ pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
         .mount("/api/0", privacy::routes())
         .mount("/api/0", retention::routes())
         .mount("/api/0", metrics::routes())
+        .mount("/api/0", openapi::routes())
         .mount("/", webui::routes())
         .mount("/", cors::routes())
         .mount("/", refusal::routes())
