@@ -1,6 +1,6 @@
 //! API keys: the `Authorization: Bearer <key>` header both clients send when a key
 //! is set, and [`local_server_api_key`], which finds the key of a server running on
-//! this machine the way the Python aw-client does.
+//! this machine from that server's own config file (loopback hosts only).
 //!
 //! What must stay true: a key is only ever read from the local server's own config
 //! for loopback hosts, so a key never travels to another machine by accident.
