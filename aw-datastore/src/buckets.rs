@@ -43,25 +43,7 @@ pub fn load(conn: &Connection) -> Result<BucketCache> {
          GROUP BY buckets.id",
     )?;
     let rows = stmt.query_map([], |row| {
-        let name: String = row.get(1)?;
-        let created: String = row.get(5)?;
-        let data: String = row.get(6)?;
-        let start: Option<i64> = row.get(7)?;
-        let end: Option<i64> = row.get(8)?;
-        let bucket = Bucket {
-            id: name.clone(),
-            bucket_type: row.get(2)?,
-            client: row.get(3)?,
-            hostname: row.get(4)?,
-            created: parse_created(&created),
-            data: parse_data(&data, &name),
-            metadata: BucketMetadata {
-                start: start.map(from_nanos),
-                end: end.map(from_nanos),
-            },
-            events: None,
-            last_updated: None,
-        };
+        let bucket = bucket_from_row(row)?;
         let longest: Option<i64> = row.get(9)?;
         let cached = CachedBucket {
             row: row.get(0)?,
@@ -69,7 +51,7 @@ pub fn load(conn: &Connection) -> Result<BucketCache> {
             longest: longest.unwrap_or(0).max(0),
             count: None,
         };
-        Ok((name, cached))
+        Ok((cached.bucket.id.clone(), cached))
     })?;
     let mut cache = BucketCache::new();
     for row in rows {
@@ -164,6 +146,31 @@ fn format_created(created: &DateTime<Utc>) -> String {
 }
 
 /// Reads `created` in any form old servers wrote (offset or not, space or `T`).
+/// A bucket from a row whose columns 1–8 are `name, type, client, hostname, created,
+/// data, min(starttime), max(endtime)` (column 0 is the row id), as the bucket
+/// listings of this file and of `peer` select them.
+pub(crate) fn bucket_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Bucket> {
+    let name: String = row.get(1)?;
+    let created: String = row.get(5)?;
+    let data: String = row.get(6)?;
+    let start: Option<i64> = row.get(7)?;
+    let end: Option<i64> = row.get(8)?;
+    Ok(Bucket {
+        id: name.clone(),
+        bucket_type: row.get(2)?,
+        client: row.get(3)?,
+        hostname: row.get(4)?,
+        created: parse_created(&created),
+        data: parse_data(&data, &name),
+        metadata: BucketMetadata {
+            start: start.map(from_nanos),
+            end: end.map(from_nanos),
+        },
+        events: None,
+        last_updated: None,
+    })
+}
+
 pub fn parse_created(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(parsed) = text.parse::<DateTime<chrono::FixedOffset>>() {
         return Some(parsed.with_timezone(&Utc));

@@ -247,7 +247,8 @@ pub fn span(event: &Event) -> Result<(i64, i64)> {
     Ok((start, end))
 }
 
-fn read_event(row: &Row<'_>) -> rusqlite::Result<Event> {
+/// An event from a row `id, starttime, endtime, data`.
+pub(crate) fn read_event(row: &Row<'_>) -> rusqlite::Result<Event> {
     let id: i64 = row.get(0)?;
     let start: i64 = row.get(1)?;
     let end: i64 = row.get(2)?;

@@ -13,13 +13,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aw_models::time::from_nanos;
-use aw_models::{Bucket, BucketMetadata, Event};
-use chrono::TimeDelta;
+use aw_models::{Bucket, Event};
 use rusqlite::{params, Connection, OpenFlags, Row};
 
-use crate::buckets::{parse_created, parse_data};
+use crate::buckets::bucket_from_row;
 use crate::error::{DatastoreError, Result};
+use crate::events::read_event;
 
 /// The schema versions a peer file may have: v4 (before the composite index) and v5.
 pub const PEER_SCHEMA_VERSIONS: [i64; 2] = [4, 5];
@@ -224,42 +223,12 @@ fn uri_escape(path: &Path) -> String {
 }
 
 fn read_bucket(row: &Row<'_>) -> rusqlite::Result<PeerBucket> {
-    let name: String = row.get(1)?;
-    let created: String = row.get(5)?;
-    let data: String = row.get(6)?;
-    let start: Option<i64> = row.get(7)?;
-    let end: Option<i64> = row.get(8)?;
     let count: i64 = row.get(9)?;
-    let bucket = Bucket {
-        id: name.clone(),
-        bucket_type: row.get(2)?,
-        client: row.get(3)?,
-        hostname: row.get(4)?,
-        created: parse_created(&created),
-        data: parse_data(&data, &name),
-        metadata: BucketMetadata {
-            start: start.map(from_nanos),
-            end: end.map(from_nanos),
-        },
-        events: None,
-        last_updated: None,
-    };
     Ok(PeerBucket {
-        bucket,
+        bucket: bucket_from_row(row)?,
         event_count: u64::try_from(count).unwrap_or(0),
         row: row.get(0)?,
     })
-}
-
-fn read_event(row: &Row<'_>) -> rusqlite::Result<Event> {
-    let id: i64 = row.get(0)?;
-    let start: i64 = row.get(1)?;
-    let end: i64 = row.get(2)?;
-    let data: String = row.get(3)?;
-    let duration = TimeDelta::nanoseconds(end.saturating_sub(start));
-    let mut event = Event::new(from_nanos(start), duration, parse_data(&data, "event"));
-    event.id = Some(id);
-    Ok(event)
 }
 
 #[cfg(test)]

@@ -165,14 +165,8 @@ fn documented(status: u16, body: &str) -> bool {
 
 #[test]
 fn random_and_mutated_programs_get_documented_answers() {
-    let cases: usize = std::env::var("AW_QUERY_FUZZ_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1500);
-    let seed: u64 = std::env::var("AW_QUERY_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x0f22_u64);
+    let cases: usize = common::env_number("AW_QUERY_FUZZ_CASES", 1500);
+    let seed: u64 = common::env_number("AW_QUERY_FUZZ_SEED", 0x0f22_u64);
     // A small value budget, so that the bombs are refused after a few MB, quickly.
     let mut config = aw_server::testkit::test_config();
     config.query.max_value_mb = 8;

@@ -220,14 +220,8 @@ fn verify(db: &Path, all: &[Acked], killed_at: Instant) -> usize {
 
 #[test]
 fn kill_9_at_random_moments_loses_nothing_acknowledged() {
-    let rounds: usize = std::env::var("AW_TORTURE_ROUNDS")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(20);
-    let seed: u64 = std::env::var("AW_TORTURE_SEED")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(0x5eed);
+    let rounds: usize = common::env_number("AW_TORTURE_ROUNDS", 20);
+    let seed: u64 = common::env_number("AW_TORTURE_SEED", 0x5eed);
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("torture.db");

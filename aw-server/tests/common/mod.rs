@@ -222,3 +222,11 @@ pub fn spawn_server_process(
     let _ = child.wait();
     Err(seen)
 }
+
+/// The number in environment variable `name` (a test's size or seed), or `default`.
+pub fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
