@@ -28,6 +28,7 @@ mod info;
 mod key_value;
 mod query;
 mod rfc3339;
+mod shared_event;
 pub mod time;
 mod timeinterval;
 
@@ -37,6 +38,7 @@ pub use export::BucketsExport;
 pub use info::Info;
 pub use key_value::KeyValue;
 pub use query::Query;
+pub use shared_event::SharedEvent;
 pub use timeinterval::TimeInterval;
 
 /// A JSON object, as used for event and bucket `data`. Keys iterate in sorted order.
