@@ -119,6 +119,13 @@ pub fn widen(cached: &mut CachedBucket, start: i64, end: i64) {
     widen_metadata(&mut cached.bucket.metadata, start, end);
 }
 
+/// Widens the cached bucket to cover events spanning `[start, end]` together, none
+/// of them longer than `longest`.
+pub fn widen_all(cached: &mut CachedBucket, start: i64, end: i64, longest: i64) {
+    cached.longest = cached.longest.max(longest);
+    widen_metadata(&mut cached.bucket.metadata, start, end);
+}
+
 fn widen_metadata(metadata: &mut BucketMetadata, start: i64, end: i64) {
     let start = from_nanos(start);
     let end = from_nanos(end);

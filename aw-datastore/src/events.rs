@@ -4,6 +4,8 @@
 //! `(bucketrow, starttime DESC, endtime)`, which also fixes the order of ties
 //! (start descending, then end ascending, then id ascending).
 
+use std::collections::{HashMap, HashSet};
+
 use aw_models::time::from_nanos;
 use aw_models::Event;
 use chrono::TimeDelta;
@@ -55,15 +57,48 @@ pub fn insert(conn: &Connection, row: i64, event: &Event) -> Result<i64> {
     check_explicit_id(event.id)?;
     let (start, end) = span(event)?;
     let data = serde_json::to_string(&event.data).unwrap_or_else(|_| "{}".to_string());
-    let id = match event.id {
-        Some(id) if owner(conn, id)?.is_none_or(|owner| owner == row) => Some(id),
-        _ => None,
-    };
+    insert_row(conn, row, event.id, (start, end), &data)
+}
+
+/// Stores one row: `data` is the event's canonical JSON text, `id` already checked
+/// against [`MAX_EXPLICIT_ID`].
+///
+/// Only single-row `INSERT` and `UPDATE` statements: SQLite runs them without a
+/// statement journal. `INSERT OR REPLACE` needs one (it may delete a row before it
+/// fails), and inside the worker's savepoint that journal copied every touched page
+/// again for every event: gigabytes written for a 60 MB import.
+pub fn insert_row(
+    conn: &Connection,
+    row: i64,
+    id: Option<i64>,
+    (start, end): (i64, i64),
+    data: &str,
+) -> Result<i64> {
+    if let Some(id) = id {
+        match owner(conn, id)? {
+            Some(owner) if owner == row => {
+                conn.prepare_cached(
+                    "UPDATE events SET starttime = ?2, endtime = ?3, data = ?4 WHERE id = ?1",
+                )?
+                .execute(params![id, start, end, data])?;
+                return Ok(id);
+            }
+            None => {
+                conn.prepare_cached(
+                    "INSERT INTO events (id, bucketrow, starttime, endtime, data)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![id, row, start, end, data])?;
+                return Ok(id);
+            }
+            // Owned by another bucket: the event gets a fresh id below.
+            Some(_) => {}
+        }
+    }
     conn.prepare_cached(
-        "INSERT OR REPLACE INTO events (id, bucketrow, starttime, endtime, data)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO events (bucketrow, starttime, endtime, data) VALUES (?1, ?2, ?3, ?4)",
     )?
-    .execute(params![id, row, start, end, data])?;
+    .execute(params![row, start, end, data])?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -106,6 +141,39 @@ pub fn get_range(
         read_event,
     )?;
     rows.map(|row| row.map_err(DatastoreError::from)).collect()
+}
+
+/// Start, end and data (in its canonical text) of every event of bucket `row`
+/// touching `range`: what makes an imported event one that is already stored.
+pub fn identities(
+    conn: &Connection,
+    row: i64,
+    range: Range,
+    longest: i64,
+) -> Result<HashSet<(i64, i64, Box<str>)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT starttime, endtime, data FROM events
+         WHERE bucketrow = ?1 AND starttime >= ?4 AND starttime <= ?3 AND endtime >= ?2",
+    )?;
+    let earliest = range.start.saturating_sub(longest);
+    let mut rows = stmt.query(params![row, range.start, range.end, earliest])?;
+    // Files written by other programs may hold other forms of the same data.
+    let mut canonical: HashMap<String, Box<str>> = HashMap::new();
+    let mut found = HashSet::new();
+    while let Some(r) = rows.next()? {
+        let text = r.get_ref(2)?.as_str().unwrap_or("{}");
+        let data = match canonical.get(text) {
+            Some(known) => known.clone(),
+            None => {
+                let data = parse_data(text, "event");
+                let form: Box<str> = serde_json::to_string(&data).unwrap_or_default().into();
+                canonical.insert(text.to_string(), form.clone());
+                form
+            }
+        };
+        found.insert((r.get(0)?, r.get(1)?, data));
+    }
+    Ok(found)
 }
 
 /// Reads the events of bucket `row` touching `range`, newest first, with one
@@ -239,12 +307,15 @@ fn owner(conn: &Connection, event_id: i64) -> Result<Option<i64>> {
 /// Start and end in nanoseconds, refusing events whose end does not fit.
 pub fn span(event: &Event) -> Result<(i64, i64)> {
     let start = event.start_nanos();
-    let end = event
-        .end_nanos()
-        .ok_or_else(|| DatastoreError::InvalidInput {
-            reason: "event end time is out of range (must be before 2262-04-11)".to_string(),
-        })?;
+    let end = event.end_nanos().ok_or_else(end_out_of_range)?;
     Ok((start, end))
+}
+
+/// The error for an event that ends past what i64 nanoseconds hold.
+pub fn end_out_of_range() -> DatastoreError {
+    DatastoreError::InvalidInput {
+        reason: "event end time is out of range (must be before 2262-04-11)".to_string(),
+    }
 }
 
 /// An event from a row `id, starttime, endtime, data`.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aw_models::{Bucket, BucketsExport, Event};
+use aw_models::{Bucket, BucketsExport, Event, ImportPlan};
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
@@ -210,7 +210,13 @@ impl Datastore {
     /// Imports buckets: new ones are created, existing ones get the events they lack.
     /// All or nothing; answered after the commit.
     pub fn import(&self, export: BucketsExport) -> Result<()> {
-        self.request_unit(Command::Import(Box::new(export)))
+        self.import_plan(crate::import::plan_of(export)?)
+    }
+
+    /// Imports a document read as an [`ImportPlan`] (the server streams uploads into
+    /// one), all or nothing, as [`Datastore::import`].
+    pub fn import_plan(&self, plan: ImportPlan) -> Result<()> {
+        self.request_unit(Command::Import(Box::new(plan)))
     }
 
     /// The value stored under `key`.

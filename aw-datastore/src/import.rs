@@ -5,25 +5,32 @@
 //! all. It reads the bucket cache but does not change it; it returns the new cache
 //! entries, which the worker applies only once the import succeeded.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-use aw_models::{Bucket, BucketMetadata, BucketsExport, Event};
+use aw_models::{
+    Bucket, BucketMetadata, BucketsExport, Event, ImportPlan, PlannedBucket, PlannedEvent,
+};
 use chrono::Utc;
 use rusqlite::Connection;
 
-use crate::buckets::{self, BucketCache, CachedBucket};
+use crate::buckets::{self, parse_data, BucketCache, CachedBucket};
 use crate::error::Result;
 use crate::events::{self, Range};
+use crate::privacy::{PrivacyFilters, Verdict};
 
-/// Imports every bucket; returns the cache entries of the buckets it touched.
+/// Imports every bucket of `plan`, each event's data passed through `filters`
+/// (per distinct data, since the rules depend only on the bucket and the data);
+/// returns the cache entries of the buckets it touched.
 pub fn import(
     conn: &Connection,
     cache: &BucketCache,
-    export: BucketsExport,
+    mut plan: ImportPlan,
+    filters: &PrivacyFilters,
 ) -> Result<Vec<CachedBucket>> {
     let mut touched: Vec<CachedBucket> = Vec::new();
-    for (_key, mut bucket) in export.buckets {
-        let incoming = bucket.events.take().unwrap_or_default();
+    for PlannedBucket { mut bucket, events } in std::mem::take(&mut plan.buckets) {
+        bucket.events = None;
+        let events = apply_filters(&mut plan.data, filters, &bucket.id, events);
         let known = touched
             .iter()
             .position(|cached| cached.bucket.id == bucket.id)
@@ -31,14 +38,60 @@ pub fn import(
             .or_else(|| cache.get(&bucket.id).cloned());
         let cached = match known {
             Some(mut existing) => {
-                merge_events(conn, &mut existing, incoming)?;
+                let fresh = not_stored(conn, &existing, &plan, events)?;
+                insert_planned(conn, &mut existing, &plan, &fresh)?;
                 existing
             }
-            None => create_with_events(conn, bucket, incoming)?,
+            None => {
+                let mut created = create_empty(conn, bucket)?;
+                insert_planned(conn, &mut created, &plan, &events)?;
+                created
+            }
         };
         touched.push(cached);
     }
     Ok(touched)
+}
+
+/// The plan of a built export; an event whose end does not fit is invalid input.
+pub fn plan_of(export: BucketsExport) -> Result<ImportPlan> {
+    ImportPlan::try_from(export).map_err(|_| events::end_out_of_range())
+}
+
+/// The events the privacy rules keep, pointing at their (possibly redacted) data.
+fn apply_filters(
+    texts: &mut Vec<Box<str>>,
+    filters: &PrivacyFilters,
+    bucket_id: &str,
+    events: Vec<PlannedEvent>,
+) -> Vec<PlannedEvent> {
+    if filters.is_empty() {
+        return events;
+    }
+    let mut outcome: HashMap<u32, Option<u32>> = HashMap::new();
+    events
+        .into_iter()
+        .filter_map(|mut event| {
+            let kept = *outcome.entry(event.data).or_insert_with(|| {
+                let text = usize::try_from(event.data)
+                    .ok()
+                    .and_then(|idx| texts.get(idx))
+                    .map_or("{}", |text| text);
+                let mut data = parse_data(text, "event");
+                match filters.apply(bucket_id, &mut data) {
+                    Verdict::Dropped => None,
+                    Verdict::Kept => Some(event.data),
+                    Verdict::Redacted => {
+                        let text = serde_json::to_string(&data).unwrap_or_default();
+                        texts.push(text.into());
+                        u32::try_from(texts.len() - 1).ok()
+                    }
+                }
+            });
+            event.data = kept?;
+            Some(event)
+        })
+        .collect()
 }
 
 /// Creates a bucket and stores its events as given.
@@ -47,39 +100,71 @@ pub fn create_with_events(
     mut bucket: Bucket,
     incoming: Vec<Event>,
 ) -> Result<CachedBucket> {
-    bucket.created.get_or_insert_with(Utc::now);
-    bucket.metadata = BucketMetadata::default();
-    let row = buckets::insert(conn, &bucket)?;
-    let mut cached = CachedBucket {
-        row,
-        bucket,
-        longest: 0,
-        count: None,
-    };
+    bucket.events = None;
+    let mut cached = create_empty(conn, bucket)?;
     insert_all(conn, &mut cached, incoming)?;
     Ok(cached)
 }
 
-/// Inserts the incoming events that are not already stored (same start, duration
-/// and data). Duplicates within `incoming` itself are kept, as upstream does.
-fn merge_events(conn: &Connection, cached: &mut CachedBucket, incoming: Vec<Event>) -> Result<()> {
-    let mut spans = incoming
-        .iter()
-        .filter_map(|event| Some((event.start_nanos(), event.end_nanos()?)));
-    let Some(first) = spans.next() else {
+/// Creates the bucket row, filling in `created`.
+fn create_empty(conn: &Connection, mut bucket: Bucket) -> Result<CachedBucket> {
+    bucket.created.get_or_insert_with(Utc::now);
+    bucket.metadata = BucketMetadata::default();
+    let row = buckets::insert(conn, &bucket)?;
+    Ok(CachedBucket {
+        row,
+        bucket,
+        longest: 0,
+        count: None,
+    })
+}
+
+/// The planned events that are not already stored (same start, end and data).
+/// Duplicates within the plan itself are kept, as upstream does.
+fn not_stored(
+    conn: &Connection,
+    cached: &CachedBucket,
+    plan: &ImportPlan,
+    events: Vec<PlannedEvent>,
+) -> Result<Vec<PlannedEvent>> {
+    let Some(start) = events.iter().map(|event| event.start).min() else {
+        return Ok(events);
+    };
+    let end = events.iter().map(|event| event.end).max().unwrap_or(start);
+    let stored = events::identities(conn, cached.row, Range { start, end }, cached.longest)?;
+    Ok(events
+        .into_iter()
+        .filter(|event| !stored.contains(&(event.start, event.end, plan.data_of(event).into())))
+        .collect())
+}
+
+/// Stores planned events and widens the cached bucket once for all of them.
+fn insert_planned(
+    conn: &Connection,
+    cached: &mut CachedBucket,
+    plan: &ImportPlan,
+    events: &[PlannedEvent],
+) -> Result<()> {
+    cached.count = None;
+    let Some(first) = events.first() else {
         return Ok(());
     };
-    let (start, end) = spans.fold(first, |(lo, hi), (start, end)| (lo.min(start), hi.max(end)));
-    let stored: HashSet<(i64, i64, String)> =
-        events::get_range(conn, cached.row, Range { start, end }, cached.longest, None)?
-            .iter()
-            .filter_map(identity)
-            .collect();
-    let fresh = incoming
-        .into_iter()
-        .filter(|event| identity(event).is_none_or(|key| !stored.contains(&key)))
-        .collect();
-    insert_all(conn, cached, fresh)
+    let (mut lo, mut hi, mut longest) = (first.start, first.end, 0);
+    for event in events {
+        events::check_explicit_id(event.id())?;
+        events::insert_row(
+            conn,
+            cached.row,
+            event.id(),
+            (event.start, event.end),
+            plan.data_of(event),
+        )?;
+        lo = lo.min(event.start);
+        hi = hi.max(event.end);
+        longest = longest.max(event.end.saturating_sub(event.start));
+    }
+    buckets::widen_all(cached, lo, hi, longest);
+    Ok(())
 }
 
 fn insert_all(conn: &Connection, cached: &mut CachedBucket, incoming: Vec<Event>) -> Result<()> {
@@ -90,11 +175,4 @@ fn insert_all(conn: &Connection, cached: &mut CachedBucket, incoming: Vec<Event>
         buckets::widen(cached, start, end);
     }
     Ok(())
-}
-
-/// What makes two events the same for de-duplication: start, end and data (with
-/// sorted keys, which serde_json's map guarantees).
-fn identity(event: &Event) -> Option<(i64, i64, String)> {
-    let data = serde_json::to_string(&event.data).ok()?;
-    Some((event.start_nanos(), event.end_nanos()?, data))
 }

@@ -12,7 +12,8 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::buckets::{parse_created, BucketCache, CachedBucket};
 use crate::error::Result;
-use crate::import;
+use crate::import::{self, plan_of};
+use crate::privacy::PrivacyFilters;
 
 /// Imports every bucket and event of the Python database at `path`, if it exists.
 /// Returns the cache entries of the imported buckets.
@@ -36,7 +37,8 @@ pub fn import_legacy(
         bucket.events = Some(read_events(&legacy, key)?);
         export.buckets.insert(bucket.id.clone(), bucket);
     }
-    let imported = import::import(conn, cache, export)?;
+    // The privacy rules are the server's settings; a first start has none yet.
+    let imported = import::import(conn, cache, plan_of(export)?, &PrivacyFilters::default())?;
     log::info!("legacy import done: {} buckets", imported.len());
     Ok(imported)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aw_models::{Bucket, BucketsExport, Event};
+use aw_models::{Bucket, Event, ImportPlan};
 use crossbeam_channel::Sender;
 
 use crate::error::DatastoreError;
@@ -27,7 +27,7 @@ pub enum Command {
     GetEventCount(String, EventQuery),
     StreamEvents(String, Sender<crate::Result<Vec<Event>>>),
     DeleteEvent(String, i64),
-    Import(Box<BucketsExport>),
+    Import(Box<ImportPlan>),
     GetKeyValue(String),
     GetKeyValues(String),
     SetKeyValue(String, serde_json::Value),
@@ -107,11 +107,7 @@ pub fn kind_of(command: &Command) -> Kind {
 pub fn weight_of(command: &Command) -> usize {
     match command {
         Command::InsertEvents(_, events) => events.len(),
-        Command::Import(export) => export
-            .buckets
-            .values()
-            .map(|bucket| bucket.events.as_ref().map_or(0, Vec::len))
-            .sum(),
+        Command::Import(plan) => plan.event_count(),
         _ => 1,
     }
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use aw_models::time::to_nanos;
-use aw_models::{Bucket, BucketsExport, Event};
+use aw_models::{Bucket, Event, ImportPlan};
 use rusqlite::Connection;
 
 use crate::buckets::{self, BucketCache, CachedBucket};
@@ -261,13 +261,8 @@ impl State {
     }
 
     /// Imports an export document, all or nothing.
-    pub fn import(&mut self, mut export: BucketsExport) -> Result<()> {
-        for bucket in export.buckets.values_mut() {
-            if let Some(incoming) = bucket.events.take() {
-                bucket.events = Some(self.filters.filter_events(&bucket.id, incoming));
-            }
-        }
-        let touched = import::import(&self.conn, &self.buckets, export)?;
+    pub fn import(&mut self, plan: ImportPlan) -> Result<()> {
+        let touched = import::import(&self.conn, &self.buckets, plan, &self.filters)?;
         self.apply_imported(touched);
         Ok(())
     }
@@ -310,8 +305,8 @@ impl State {
                 state.delete_event(&id, event_id)?;
                 Reply::Done
             }
-            Command::Import(export) => {
-                state.import(*export)?;
+            Command::Import(plan) => {
+                state.import(*plan)?;
                 Reply::Done
             }
             Command::GetKeyValue(key) => Reply::Value(key_value::get(&state.conn, &key)?),

@@ -63,12 +63,17 @@ impl TryFrom<RawEvent> for Event {
         if event.end_nanos().is_none() {
             return Err(ModelError::OutOfRange);
         }
-        let depth = 1 + event.data.values().map(value_depth).max().unwrap_or(0);
+        let depth = data_depth(&event.data);
         if depth > MAX_DATA_DEPTH {
             return Err(ModelError::DataTooDeep { depth });
         }
         Ok(event)
     }
+}
+
+/// How deep `data` nests, counting the object itself as level 1.
+pub(crate) fn data_depth(data: &JsonMap) -> usize {
+    1 + data.values().map(value_depth).max().unwrap_or(0)
 }
 
 /// How deep arrays and objects nest in `value` (a scalar is 0).

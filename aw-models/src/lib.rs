@@ -24,6 +24,7 @@
 mod bucket;
 mod event;
 mod export;
+mod import_plan;
 mod info;
 mod key_value;
 mod query;
@@ -35,6 +36,7 @@ mod timeinterval;
 pub use bucket::{Bucket, BucketMetadata};
 pub use event::{Event, MAX_DATA_DEPTH};
 pub use export::BucketsExport;
+pub use import_plan::{ImportPlan, PlannedBucket, PlannedEvent};
 pub use info::Info;
 pub use key_value::KeyValue;
 pub use query::Query;

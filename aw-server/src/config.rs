@@ -103,6 +103,10 @@ pub struct BodyLimits {
     /// `POST /api/0/import`, JSON or multipart; default 10^9 bytes, upstream's value,
     /// since a full export of years of data can be hundreds of MB.
     pub import: u64,
+    /// Imports up to this size are read whole and parsed from memory (fastest);
+    /// larger ones are parsed while they arrive, holding only the compact plan of the
+    /// document (bounded memory). Default 192 MiB.
+    pub import_in_memory: u64,
 }
 
 impl Default for BodyLimits {
@@ -110,6 +114,7 @@ impl Default for BodyLimits {
         BodyLimits {
             json: 256 * 1024 * 1024,
             import: 1_000_000_000,
+            import_in_memory: 192 * 1024 * 1024,
         }
     }
 }
@@ -323,6 +328,8 @@ pub fn default_config_text(testing: bool) -> String {
          # Largest accepted request bodies, in bytes (larger ones get 413).\n\
          #json = 268435456\n\
          #import = 1000000000\n\
+         # Imports up to this size are parsed in memory, larger ones as they arrive.\n\
+         #import_in_memory = 201326592\n\
          {backup}\
          {query}\
          {sync}\

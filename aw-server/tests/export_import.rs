@@ -405,3 +405,76 @@ fn deepest_accepted_data_round_trips() {
     let events: Value = target.get("/api/0/buckets/deeper/events").json().unwrap();
     assert_eq!(events, json!([]));
 }
+
+/// The body is parsed while it arrives, in chunks: a document many chunks long lands
+/// whole, with equal data in any key order stored once in its canonical form, and the
+/// limit is exact (a document of exactly `limit` bytes passes, one byte more does not).
+#[test]
+fn imports_are_parsed_as_they_arrive_and_the_limit_is_exact() {
+    let mut config = aw_server::testkit::test_config();
+    config.limits.import = 8 * 1024 * 1024;
+    // Parsed as it arrives: only the first 64 kB are read before the parser starts.
+    config.limits.import_in_memory = 64 * 1024;
+    let harness = Harness::start_with(config);
+    let events: Vec<Value> = (0..40_000)
+        .map(|i| {
+            let data = if i % 2 == 0 {
+                r#"{"title":"t","app":"a"}"#.to_string()
+            } else {
+                format!(r#"{{ "app" : "a", "title": "t", "n": {} }}"#, i % 7)
+            };
+            let ts = format!(
+                "2020-01-01T{:02}:{:02}:{:02}Z",
+                i / 3600,
+                i / 60 % 60,
+                i % 60
+            );
+            format!(r#"{{"timestamp":"{ts}","duration":1,"data":{data}}}"#)
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|text| serde_json::from_str(&text).unwrap())
+        .collect();
+    let doc = export_doc("streamed", Value::Array(events)).to_string();
+    assert!(doc.len() > 2 * 1024 * 1024, "{}", doc.len());
+    let res = harness.post_raw("/api/0/import", "application/json", doc);
+    assert_eq!(res.status(), 200);
+    let listed: Value = harness
+        .get("/api/0/buckets/streamed/events")
+        .json()
+        .unwrap();
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 40_000);
+    assert_eq!(
+        listed[0]["data"],
+        json!({"app": "a", "n": 39_999 % 7, "title": "t"})
+    );
+    assert_eq!(listed[1]["data"], json!({"app": "a", "title": "t"}));
+
+    for in_memory in [0, 1000, 4096, 8192] {
+        exact_limit(in_memory);
+    }
+}
+
+/// A 4096-byte limit, with bodies up to `in_memory` bytes parsed from memory.
+fn exact_limit(in_memory: u64) {
+    let mut config = aw_server::testkit::test_config();
+    config.limits.import = 4096;
+    config.limits.import_in_memory = in_memory;
+    let harness = Harness::start_with(config);
+    let doc = export_doc(
+        "exact",
+        json!([event("2020-01-01T00:00:00Z", 1.0, json!({}))]),
+    )
+    .to_string();
+    let exact = format!("{doc:<4096}");
+    assert_eq!(exact.len(), 4096);
+    let res = harness.post_raw("/api/0/import", "application/json", exact.clone());
+    assert_eq!(res.status(), 200);
+    let over = format!("{} ", exact.replace("exact", "over1"));
+    let (status, text) =
+        status_and_text(harness.post_raw("/api/0/import", "application/json", over));
+    assert_eq!(status, 413, "{text}");
+    assert!(text.contains("\"message\""), "{text}");
+    assert_eq!(harness.get("/api/0/buckets/over1").status(), 404);
+}

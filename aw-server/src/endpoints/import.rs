@@ -5,12 +5,13 @@
 //! import lands whole or not at all (upstream kept the buckets before a failure).
 
 use aw_datastore::native::Datastore;
-use aw_models::BucketsExport;
+use aw_models::ImportPlan;
 use rocket::data::{ByteUnit, Data, Limits, ToByteUnit};
 use rocket::http::ContentType;
 use rocket::{Route, State};
 
-use crate::endpoints::{run_blocking, IMPORT_LIMIT_NAME};
+use crate::endpoints::streamed_body::{parse_body, Body};
+use crate::endpoints::{run_blocking, IMPORT_IN_MEMORY_NAME, IMPORT_LIMIT_NAME};
 use crate::error::ApiError;
 
 /// The configured import limit (Rocket's `Limits` carry it, see `build_server`).
@@ -24,53 +25,33 @@ fn too_large(limit: ByteUnit) -> ApiError {
     }
 }
 
-/// How the export document arrived.
-enum Encoding {
-    Json,
-    Multipart,
-}
-
-/// Parses and imports, on a blocking thread.
-async fn import_bytes(
-    body: Vec<u8>,
-    datastore: &State<Datastore>,
-    encoding: Encoding,
-) -> Result<(), ApiError> {
+/// Imports a parsed document, on a blocking thread.
+async fn import_plan(plan: ImportPlan, datastore: &State<Datastore>) -> Result<(), ApiError> {
     let datastore = datastore.inner().clone();
-    run_blocking(move || {
-        let export: BucketsExport = match serde_json::from_slice(&body) {
-            Ok(export) => export,
-            // Upstream answers 422 for any unusable multipart part (docs/API.md §3.14).
-            Err(err) if matches!(encoding, Encoding::Multipart) => {
-                return Err(ApiError::InvalidBody {
-                    detail: err.to_string(),
-                })
-            }
-            Err(err) => return Err(err.into()),
-        };
-        Ok(datastore.import(export)?)
-    })
-    .await
+    run_blocking(move || Ok(datastore.import_plan(plan)?)).await
 }
 
+/// A large JSON body is parsed while it arrives (`streamed_body`): then only the compact
+/// plan of the document is in memory, not the document.
 #[rocket::post("/import", format = "json", data = "<data>", rank = 1)]
 async fn import_json(
     limits: &Limits,
     data: Data<'_>,
     datastore: &State<Datastore>,
 ) -> Result<(), ApiError> {
-    let limit = import_limit(limits);
-    let body = data
-        .open(limit)
-        .into_bytes()
-        .await
-        .map_err(|err| ApiError::MalformedBody {
-            detail: err.to_string(),
-        })?;
-    if !body.is_complete() {
-        return Err(too_large(limit));
-    }
-    import_bytes(body.into_inner(), datastore, Encoding::Json).await
+    let in_memory = limits
+        .get(IMPORT_IN_MEMORY_NAME)
+        .unwrap_or(Limits::DATA_FORM);
+    let plan = parse_body(data, import_limit(limits), in_memory, |body| {
+        Ok(match body {
+            Body::Whole(bytes) => ImportPlan::from_slice(&bytes)?,
+            Body::Stream(reader) => {
+                ImportPlan::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader))?
+            }
+        })
+    })
+    .await?;
+    import_plan(plan, datastore).await
 }
 
 #[rocket::post("/import", format = "multipart/form-data", data = "<data>", rank = 2)]
@@ -107,7 +88,14 @@ async fn import_multipart(
                 .bytes()
                 .await
                 .map_err(|err| multipart_error(err, limit))?;
-            return import_bytes(bytes.to_vec(), datastore, Encoding::Multipart).await;
+            let plan = run_blocking(move || {
+                // Upstream answers 422 for any unusable multipart part (docs/API.md §3.14).
+                ImportPlan::from_slice(&bytes).map_err(|err| ApiError::InvalidBody {
+                    detail: err.to_string(),
+                })
+            })
+            .await?;
+            return import_plan(plan, datastore).await;
         }
         other_fields.push(format!("'{}'", field.name().unwrap_or("")));
     }

@@ -33,6 +33,7 @@ mod retention;
 mod settings;
 mod static_dir;
 mod status;
+mod streamed_body;
 mod upstream;
 mod webui;
 pub mod webui_embedded;
@@ -52,6 +53,9 @@ pub use upstream::{build_rocket, AssetResolver, ServerState};
 
 /// Name of the Rocket limit for `POST /api/0/import` bodies, JSON or multipart.
 pub const IMPORT_LIMIT_NAME: &str = "import";
+
+/// Name of the Rocket limit up to which imports are parsed from memory (`streamed_body`).
+pub const IMPORT_IN_MEMORY_NAME: &str = "import-in-memory";
 
 /// What `/api/0/info` reports besides the host name.
 #[derive(Debug, Clone)]
@@ -194,6 +198,10 @@ fn body_limits(limits: &BodyLimits) -> Limits {
     Limits::default()
         .limit("json", ByteUnit::Byte(limits.json))
         .limit(IMPORT_LIMIT_NAME, ByteUnit::Byte(limits.import))
+        .limit(
+            IMPORT_IN_MEMORY_NAME,
+            ByteUnit::Byte(limits.import_in_memory),
+        )
 }
 
 /// The `custom_static` entries that can be served: an existing directory and a name
