@@ -1,8 +1,11 @@
-//! `aw-bench compare A.json B.json …`: the rows of several runs side by side, each value
-//! with its speedup relative to the first file.
+//! `aw-bench compare A.json B.json …`: first, for every file after the first, the goal
+//! table of [`crate::goals`] (that file as "ours", the first as upstream: values, the
+//! ratio ours / upstream, the goal and whether it is met); then the rows of all runs side
+//! by side, each value with its speedup relative to the first file.
 
 use std::fmt::Write as _;
 
+use crate::goals::goals_table;
 use crate::report::{format_value, groups, Better, Metric, Report};
 
 /// How much better `value` is than `baseline`: above 1 means better, whatever the
@@ -46,6 +49,10 @@ pub fn compare(reports: &[Report]) -> String {
             report.started,
             if report.quick { " (--quick)" } else { "" }
         );
+    }
+    for report in reports.iter().skip(1) {
+        out.push('\n');
+        out.push_str(&goals_table(first, report));
     }
     let mut all_rows = first.rows.clone();
     for report in reports.iter().skip(1) {
@@ -167,6 +174,11 @@ mod tests {
         );
         assert!(
             text.contains("| query | throughput | 10.0 req/s | 40.0 req/s (4.0×) |"),
+            "{text}"
+        );
+        assert!(text.contains("### Goals: ours / python\n"), "{text}");
+        assert!(
+            text.find("### Goals").unwrap() < text.find("### G\n").unwrap(),
             "{text}"
         );
     }

@@ -1,19 +1,25 @@
 //! `aw-bench run`: every benchmark of upstream PR #615's report, measured over HTTP
 //! against any ActivityWatch server that holds a dataset (see [`crate::load`]).
 //!
-//! Sections, in order: sequential REST reads and `/query` calls (warm-up, then timed
-//! iterations, p50/p95), 8 parallel clients, heartbeat latency under a year-query load,
-//! sequential heartbeat throughput, and the server's peak memory during a full export.
-//! Every time range is relative to the end of the newest window event.
+//! Sections, in order: sequential REST reads, `/query` calls cold, repeated and after a
+//! late write (warm-up, then timed iterations, p50/p95), 8 parallel clients, heartbeat
+//! latency under a year-query load, sequential heartbeat throughput, the server's peak
+//! memory during a full export, the import and the one-big-POST of the whole dataset, and
+//! last the server's memory at rest. Every time range is relative to the end of the
+//! newest window event; the rows that write leave the dataset as they found it.
 
+mod bulk;
 mod memory;
 mod parallel;
 mod queries;
+mod query_rows;
 mod sequential;
 mod target;
 mod writes;
 
 use std::time::{Duration, Instant};
+
+use chrono::TimeDelta;
 
 use crate::client::{Reply, Server};
 use crate::error::Result;
@@ -61,6 +67,11 @@ pub struct Settings {
     pub heartbeat_interval: Duration,
     /// Heartbeats per sequential throughput benchmark.
     pub heartbeats: usize,
+    /// Timed requests of the import and big-POST rows (at least one, fewer when
+    /// `time_budget` runs out).
+    pub bulk_repetitions: usize,
+    /// Time without requests before the idle-memory row reads the server's RSS.
+    pub idle_pause: Duration,
 }
 
 impl Settings {
@@ -77,6 +88,8 @@ impl Settings {
             load_query_threads: 2,
             heartbeat_interval: Duration::from_millis(50),
             heartbeats: 2000,
+            bulk_repetitions: 3,
+            idle_pause: Duration::from_secs(10),
         }
     }
 
@@ -93,6 +106,8 @@ impl Settings {
             load_query_threads: 2,
             heartbeat_interval: Duration::from_millis(50),
             heartbeats: 50,
+            bulk_repetitions: 2,
+            idle_pause: Duration::from_millis(500),
         }
     }
 }
@@ -119,6 +134,9 @@ pub(crate) struct Bench<'a> {
     pub(crate) target: &'a Target,
     pub(crate) settings: &'a Settings,
     pub(crate) pid: Option<u32>,
+    /// This run's sub-second offset of the cold query periods (1–999 ms), so that they
+    /// differ from the repeated rows' periods and from an earlier run's.
+    pub(crate) cold_salt: TimeDelta,
     only: &'a [String],
     rows: Vec<Row>,
 }
@@ -167,15 +185,18 @@ pub fn run(config: &RunConfig) -> Result<Report> {
         target: &target,
         settings: &settings,
         pid: config.pid,
+        cold_salt: TimeDelta::milliseconds(i64::from(started.timestamp_subsec_millis() % 999 + 1)),
         only: &config.only,
         rows: Vec::new(),
     };
     let clock = Instant::now();
     sequential::rest(&mut bench)?;
-    sequential::queries(&mut bench)?;
+    query_rows::queries(&mut bench)?;
     parallel::concurrency(&mut bench)?;
     writes::heartbeats(&mut bench)?;
     memory::export(&mut bench)?;
+    bulk::bulk_writes(&mut bench)?;
+    memory::idle(&mut bench)?;
     eprintln!("finished in {:.1} s", clock.elapsed().as_secs_f64());
     Ok(Report {
         label: config.label.clone(),

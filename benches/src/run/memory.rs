@@ -1,5 +1,7 @@
-//! The full-export row: time and size of `GET /api/0/export`, and with `--pid` the server
-//! process's memory (Linux `/proc/<pid>/status`: VmRSS sampled during the export, VmHWM).
+//! Memory rows and the sampler the other rows share: the full-export row (time and size of
+//! `GET /api/0/export`, and with `--pid` the server's VmRSS sampled meanwhile and its VmHWM,
+//! from Linux `/proc/<pid>/status`), and the idle row (VmRSS after every other row and a
+//! pause without requests), which must stay the last row of a run.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
@@ -11,6 +13,8 @@ use crate::report::{Better, Metric, Row};
 
 const GROUP: &str = "Full export (GET /api/0/export)";
 const ROW_ID: &str = "export_full";
+const IDLE_GROUP: &str = "Memory at rest";
+const IDLE_ROW_ID: &str = "idle_rss";
 const SAMPLE_EVERY: Duration = Duration::from_millis(5);
 const MIB: f64 = 1024.0 * 1024.0;
 
@@ -33,52 +37,62 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / MIB
 }
 
+/// Runs `work` while a thread samples the VmRSS of `pid` every few milliseconds; returns
+/// its result and the highest sample (`None` without a pid or when nothing was readable).
+pub(crate) fn with_peak_rss<T>(pid: Option<u32>, work: impl FnOnce() -> T) -> (T, Option<u64>) {
+    let Some(pid) = pid else {
+        return (work(), None);
+    };
+    let done = AtomicBool::new(false);
+    thread::scope(|scope| {
+        let sampler = scope.spawn(|| {
+            let mut peak = None;
+            while !done.load(Ordering::Relaxed) {
+                if let Some(rss) = proc_status_bytes(pid, "VmRSS") {
+                    peak = Some(peak.map_or(rss, |peak: u64| peak.max(rss)));
+                }
+                thread::sleep(SAMPLE_EVERY);
+            }
+            peak
+        });
+        let result = work();
+        done.store(true, Ordering::Relaxed);
+        (result, sampler.join().unwrap_or(None))
+    })
+}
+
+/// The server's VmRSS now, or an error naming `--pid` when it cannot be read.
+pub(crate) fn rss_now(pid: u32) -> Result<u64> {
+    proc_status_bytes(pid, "VmRSS")
+        .ok_or_else(|| BenchError::invalid(format!("cannot read /proc/{pid}/status (--pid)")))
+}
+
+/// A memory metric in MiB from bytes.
+pub(crate) fn mib_metric(name: &str, bytes: u64) -> Metric {
+    Metric::new(name, mib(bytes), "MiB", Better::Lower)
+}
+
 /// Exports everything once, sampling the server's RSS meanwhile when `--pid` is given.
 pub(crate) fn export(bench: &mut Bench<'_>) -> Result<()> {
     if !bench.wants(ROW_ID) {
         return Ok(());
     }
     let pid = bench.pid;
-    let rss_before = pid.and_then(|pid| proc_status_bytes(pid, "VmRSS"));
-    if let (Some(pid), None) = (pid, rss_before) {
-        return Err(BenchError::invalid(format!(
-            "cannot read /proc/{pid}/status (--pid)"
-        )));
-    }
-    let done = AtomicBool::new(false);
-    let (download, peak) = thread::scope(|scope| {
-        let sampler = scope.spawn(|| {
-            let mut peak = 0;
-            while !done.load(Ordering::Relaxed) {
-                if let Some(rss) = pid.and_then(|pid| proc_status_bytes(pid, "VmRSS")) {
-                    peak = peak.max(rss);
-                }
-                thread::sleep(SAMPLE_EVERY);
-            }
-            peak
-        });
-        let download = bench.server.get_discarding("/api/0/export");
-        done.store(true, Ordering::Relaxed);
-        (download, sampler.join().unwrap_or(0))
-    });
+    let rss_before = pid.map(rss_now).transpose()?;
+    let server = bench.server;
+    let (download, peak) = with_peak_rss(pid, || server.get_discarding("/api/0/export"));
     let (bytes, elapsed) = download?;
     let mut metrics = vec![
         Metric::new("time", elapsed.as_secs_f64(), "s", Better::Lower),
         Metric::new("size", mib(bytes), "MiB", Better::Neither),
     ];
     if let (Some(pid), Some(before)) = (pid, rss_before) {
-        let peak = peak.max(before);
-        metrics.push(Metric::new("RSS before", mib(before), "MiB", Better::Lower));
-        metrics.push(Metric::new(
-            "peak RSS (sampled)",
-            mib(peak),
-            "MiB",
-            Better::Lower,
-        ));
-        let growth = mib(peak - before);
-        metrics.push(Metric::new("RSS growth", growth, "MiB", Better::Lower));
+        let peak = peak.unwrap_or(before).max(before);
+        metrics.push(mib_metric("RSS before", before));
+        metrics.push(mib_metric("peak RSS (sampled)", peak));
+        metrics.push(mib_metric("RSS growth", peak - before));
         if let Some(hwm) = proc_status_bytes(pid, "VmHWM") {
-            metrics.push(Metric::new("VmHWM", mib(hwm), "MiB", Better::Lower));
+            metrics.push(mib_metric("VmHWM", hwm));
         }
     }
     bench.push(Row {
@@ -91,6 +105,33 @@ pub(crate) fn export(bench: &mut Bench<'_>) -> Result<()> {
             Some(pid) => format!("server pid {pid}; VmHWM is the process lifetime peak"),
             None => "no --pid: memory not measured".to_string(),
         }),
+    });
+    Ok(())
+}
+
+/// The last row: the server's VmRSS after `settings.idle_pause` without requests, once
+/// every other row is done (what a server keeps after a day of dashboards and imports).
+pub(crate) fn idle(bench: &mut Bench<'_>) -> Result<()> {
+    if !bench.wants(IDLE_ROW_ID) {
+        return Ok(());
+    }
+    let Some(pid) = bench.pid else {
+        eprintln!("  {IDLE_ROW_ID}: skipped, it needs --pid");
+        return Ok(());
+    };
+    let pause = bench.settings.idle_pause;
+    thread::sleep(pause);
+    let mut metrics = vec![mib_metric("RSS", rss_now(pid)?)];
+    if let Some(hwm) = proc_status_bytes(pid, "VmHWM") {
+        metrics.push(mib_metric("VmHWM", hwm));
+    }
+    bench.push(Row {
+        id: IDLE_ROW_ID.to_string(),
+        group: IDLE_GROUP.to_string(),
+        name: format!("idle RSS after {} s without requests", pause.as_secs_f64()),
+        samples: 1,
+        metrics,
+        note: Some(format!("server pid {pid}, after every other row")),
     });
     Ok(())
 }

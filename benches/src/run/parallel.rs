@@ -1,10 +1,11 @@
 //! Concurrency benchmarks: N clients on their own connections, each sending requests
-//! back to back for a fixed window; throughput and latency percentiles.
+//! back to back for a fixed window; throughput and latency percentiles. The day queries
+//! are cold (no two alike), so a result cache cannot answer them.
 
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::queries::{desktop_query, query_body};
+use super::queries::{cold_periods, desktop_query, query_body, Series};
 use super::sequential::QUERY_PATH;
 use super::{Bench, Request};
 use crate::client::Server;
@@ -94,11 +95,13 @@ pub(crate) fn concurrency(bench: &mut Bench<'_>) -> Result<()> {
         target.day_back(((client + clients * n) % SPREAD_DAYS) as i64)
     };
     let desktop = desktop_query(target);
+    let salt = bench.cold_salt;
+    // Every query a new period (cold), as in the sequential rows: after a round over the
+    // 30 days, the next round moves its days back a little.
     let make_query = |client: usize, n: usize| {
-        Request::Post(
-            QUERY_PATH.to_string(),
-            query_body(&desktop, &[day(client, n)]),
-        )
+        let round = (client + clients * n) / SPREAD_DAYS;
+        let periods = cold_periods(&[day(client, n)], Series::Parallel, round, salt);
+        Request::Post(QUERY_PATH.to_string(), query_body(&desktop, &periods))
     };
     let make_range = |client: usize, n: usize| {
         let (start, end) = day(client, n);

@@ -1,11 +1,13 @@
 //! The `/query` programs the benchmarks send: aw-webui's `fullDesktopQuery` (docs/QUERY.md §9.1)
 //! for the dataset's window, AFK and browser buckets, and a browser summary query. The
 //! statements come from `aw_client_rust::queries`, which builds aw-webui's text.
+//! [`cold_periods`] moves periods so that no two requests of a run (nor of two runs) are
+//! the same, which keeps an exact-request result cache from answering a "cold" row.
 
 use aw_client_rust::queries::{
     default_categories, full_desktop_query, DesktopQueryParams, QueryParams,
 };
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use aw_models::time::format_datetime;
 
@@ -51,8 +53,48 @@ pub(crate) fn browser_query(target: &Target) -> Vec<String> {
     lines
 }
 
+/// How far each repetition of a sequential cold request moves its periods back.
+const COLD_STEP: TimeDelta = TimeDelta::seconds(5);
+
+/// A time range `[start, end]`.
+pub(crate) type Period = (DateTime<Utc>, DateTime<Utc>);
+
+/// Who sends a cold request; each series moves its periods by its own steps, so that no
+/// request of one series equals one of another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Series {
+    /// The sequential rows: 5 s per repetition.
+    Sequential,
+    /// The parallel clients: 1 ms per round, plus 250 µs.
+    Parallel,
+    /// The year queries under heartbeat load: 1 ms per query, plus 500 µs.
+    UnderLoad,
+}
+
+/// `periods` with both ends moved back by the `n`-th step of `series` plus `salt` (a
+/// per-run offset of 1–999 ms, never zero, so that no cold request equals the unshifted
+/// one that the repeated rows send, nor one of an earlier run).
+pub(crate) fn cold_periods(
+    periods: &[Period],
+    series: Series,
+    n: usize,
+    salt: TimeDelta,
+) -> Vec<Period> {
+    let steps = i32::try_from(n).unwrap_or(i32::MAX);
+    let shift = salt
+        + match series {
+            Series::Sequential => COLD_STEP * steps,
+            Series::Parallel => TimeDelta::milliseconds(1) * steps + TimeDelta::microseconds(250),
+            Series::UnderLoad => TimeDelta::milliseconds(1) * steps + TimeDelta::microseconds(500),
+        };
+    periods
+        .iter()
+        .map(|(start, end)| (*start - shift, *end - shift))
+        .collect()
+}
+
 /// The `/api/0/query/` body for `lines` over `periods`.
-pub(crate) fn query_body(lines: &[String], periods: &[(DateTime<Utc>, DateTime<Utc>)]) -> Vec<u8> {
+pub(crate) fn query_body(lines: &[String], periods: &[Period]) -> Vec<u8> {
     let timeperiods: Vec<String> = periods
         .iter()
         .map(|(start, end)| format!("{}/{}", format_datetime(start), format_datetime(end)))
@@ -126,6 +168,30 @@ mod tests {
             &"browser_events = filter_period_intersect(browser_events, not_afk);".to_string()
         ));
         assert!(browser.last().unwrap().starts_with("RETURN = "));
+    }
+
+    #[test]
+    fn cold_periods_differ_for_every_repetition_and_from_the_unshifted_one() {
+        let t = target(&[]);
+        let days: Vec<Period> = (0..7).map(|offset| t.day_back(offset)).collect();
+        let salt = TimeDelta::milliseconds(137);
+        let mut seen = vec![query_body(&[], &days)];
+        let all = [Series::Sequential, Series::Parallel, Series::UnderLoad];
+        for (series, repetition) in all.into_iter().flat_map(|s| (0..40).map(move |n| (s, n))) {
+            let moved = cold_periods(&days, series, repetition, salt);
+            for ((start, end), (old_start, old_end)) in moved.iter().zip(&days) {
+                assert_eq!(*end - *start, *old_end - *old_start);
+                assert!(*old_start - *start < TimeDelta::minutes(5));
+            }
+            let body = query_body(&[], &moved);
+            assert!(!seen.contains(&body), "{series:?} {repetition}");
+            seen.push(body);
+        }
+        let first = cold_periods(&[t.day_back(0)], Series::Sequential, 0, salt);
+        assert_eq!(
+            String::from_utf8(query_body(&[], &first)).unwrap(),
+            r#"{"query":[],"timeperiods":["2026-08-22T01:59:59.863Z/2026-08-23T01:59:59.863Z"]}"#
+        );
     }
 
     #[test]

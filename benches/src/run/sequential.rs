@@ -1,5 +1,6 @@
-//! Sequential benchmarks: REST reads and `/query` calls sent one at a time over one
-//! keep-alive connection (warm-up, then timed iterations, p50/p95).
+//! Sequential benchmarks: the sampling loop (warm-up, then timed iterations, p50/p95) that
+//! the REST rows here and the `/query` rows of [`super::query_rows`] share, sending one
+//! request at a time over one keep-alive connection.
 
 use std::time::{Duration, Instant};
 
@@ -7,14 +8,12 @@ use chrono::{DateTime, Utc};
 
 use aw_models::time::format_datetime;
 
-use super::queries::{browser_query, desktop_query, query_body};
 use super::{Bench, Request, Settings};
 use crate::client::{bucket_path, Server};
 use crate::error::Result;
 use crate::report::{latency_metrics, Row};
 
 const REST: &str = "REST endpoints (sequential)";
-const QUERY: &str = "/query: aw-webui desktop query (sequential)";
 /// aw-webui posts to the path with the trailing slash (the Python server insists on it).
 pub(crate) const QUERY_PATH: &str = "/api/0/query/";
 
@@ -25,12 +24,20 @@ pub(crate) struct Sampled {
     pub(crate) bytes: usize,
 }
 
-/// Sends `request` `settings.warmup` times untimed, then up to `settings.iterations`
+/// Sends a request `settings.warmup` times untimed, then up to `settings.iterations`
 /// times timed, stopping early (after `min_iterations`) once `time_budget` is spent.
-pub(crate) fn sample(settings: &Settings, server: &Server, request: &Request) -> Result<Sampled> {
+/// `prepare(n)` builds the `n`-th request (warm-ups count first), untimed; it may also
+/// change the server first (the after-write rows insert an event there).
+pub(crate) fn sample(
+    settings: &Settings,
+    server: &Server,
+    prepare: &mut dyn FnMut(usize) -> Result<Request>,
+) -> Result<Sampled> {
     let started = Instant::now();
+    let mut sent = 0;
     for _ in 0..settings.warmup {
-        request.send(server)?;
+        prepare(sent)?.send(server)?;
+        sent += 1;
         // A very slow request is its own warm-up; don't spend the budget on more.
         if started.elapsed() > settings.time_budget / 4 {
             break;
@@ -43,6 +50,8 @@ pub(crate) fn sample(settings: &Settings, server: &Server, request: &Request) ->
         && (durations.len() < settings.min_iterations
             || timed_from.elapsed() < settings.time_budget)
     {
+        let request = prepare(sent)?;
+        sent += 1;
         let reply = request.send(server)?;
         durations.push(reply.elapsed);
         bytes = reply.body.len();
@@ -50,17 +59,16 @@ pub(crate) fn sample(settings: &Settings, server: &Server, request: &Request) ->
     Ok(Sampled { durations, bytes })
 }
 
-fn measure(
+/// Samples the requests `prepare` builds and records them as row `id` (when selected).
+pub(crate) fn measure_each(
     bench: &mut Bench<'_>,
-    id: &str,
-    group: &str,
-    name: &str,
-    request: Request,
+    (id, group, name): (&str, &str, &str),
+    prepare: &mut dyn FnMut(usize) -> Result<Request>,
 ) -> Result<()> {
     if !bench.wants(id) {
         return Ok(());
     }
-    let sampled = sample(bench.settings, bench.server, &request)?;
+    let sampled = sample(bench.settings, bench.server, prepare)?;
     bench.push(Row {
         id: id.to_string(),
         group: group.to_string(),
@@ -70,6 +78,16 @@ fn measure(
         note: Some(format!("{} bytes per response", sampled.bytes)),
     });
     Ok(())
+}
+
+fn measure(
+    bench: &mut Bench<'_>,
+    id: &str,
+    group: &str,
+    name: &str,
+    request: Request,
+) -> Result<()> {
+    measure_each(bench, (id, group, name), &mut |_| Ok(request.clone()))
 }
 
 fn range_path(bucket_id: &str, (start, end): (DateTime<Utc>, DateTime<Utc>)) -> String {
@@ -141,46 +159,5 @@ pub(crate) fn rest(bench: &mut Bench<'_>) -> Result<()> {
         REST,
         "event count (full bucket)",
         count,
-    )
-}
-
-/// The `/query` rows: the desktop query over growing ranges, the browser query, and
-/// seven one-day periods in one request.
-pub(crate) fn queries(bench: &mut Bench<'_>) -> Result<()> {
-    let target = bench.target;
-    let desktop = desktop_query(target);
-    let post = |lines: &[String], periods: &[(DateTime<Utc>, DateTime<Utc>)]| {
-        Request::Post(QUERY_PATH.to_string(), query_body(lines, periods))
-    };
-    let spans = [
-        ("query_desktop_day", "desktop query, 1 day", 1),
-        ("query_desktop_week", "desktop query, 1 week", 7),
-        ("query_desktop_month", "desktop query, 1 month", 30),
-        ("query_desktop_year", "desktop query, 1 year", 365),
-    ];
-    for (id, name, days) in spans {
-        measure(
-            bench,
-            id,
-            QUERY,
-            name,
-            post(&desktop, &[target.last_days(days)]),
-        )?;
-    }
-    let browser = post(&browser_query(target), &[target.last_days(7)]);
-    measure(
-        bench,
-        "query_browser_week",
-        QUERY,
-        "browser query, 1 week",
-        browser,
-    )?;
-    let days: Vec<_> = (0..7).rev().map(|offset| target.day_back(offset)).collect();
-    measure(
-        bench,
-        "query_desktop_7x1day",
-        QUERY,
-        "desktop query, 7 × 1-day periods",
-        post(&desktop, &days),
     )
 }

@@ -14,6 +14,18 @@ use crate::error::{BenchError, Result};
 
 /// Prefix of the scratch buckets `run` creates (never benchmarked as data).
 pub(crate) const SCRATCH_PREFIX: &str = "aw-bench-scratch";
+/// Prefix of the buckets of the one-big-POST row.
+pub(crate) const POST_PREFIX: &str = "aw-bench-post-";
+/// Marks the renamed copies the import row creates (`<id>-benchimport-<pid>-<n>`).
+pub(crate) const IMPORT_MARK: &str = "-benchimport-";
+
+/// Whether `bucket_id` is one of the buckets `run` creates (left behind only when a run
+/// was killed), which are never part of the dataset.
+pub(crate) fn is_scratch(bucket_id: &str) -> bool {
+    bucket_id.starts_with(SCRATCH_PREFIX)
+        || bucket_id.starts_with(POST_PREFIX)
+        || bucket_id.contains(IMPORT_MARK)
+}
 
 /// The dataset as seen through the API.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,9 +76,7 @@ impl Target {
         let of_type = |wanted: &str| -> Vec<(&String, &ListedBucket)> {
             listing
                 .iter()
-                .filter(|(id, bucket)| {
-                    bucket.bucket_type == wanted && !id.starts_with(SCRATCH_PREFIX)
-                })
+                .filter(|(id, bucket)| bucket.bucket_type == wanted && !is_scratch(id))
                 .collect()
         };
         let mut best: Option<(&String, &ListedBucket, u64)> = None;

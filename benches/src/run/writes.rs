@@ -2,13 +2,14 @@
 //! latency while year-range queries run in parallel (the watcher-starvation scenario of
 //! PR #615), and sequential heartbeat throughput with distinct and with merging data.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
 
-use super::queries::{desktop_query, query_body};
+use super::queries::{cold_periods, desktop_query, query_body, Period, Series};
 use super::sequential::QUERY_PATH;
 use super::target::SCRATCH_PREFIX;
 use super::{Bench, Request};
@@ -94,13 +95,19 @@ pub(crate) fn heartbeats(bench: &mut Bench<'_>) -> Result<()> {
 }
 
 /// Heartbeats paced at `heartbeat_interval` while `load_query_threads` threads send the
-/// desktop query over the last year back to back, for `load_window`.
+/// desktop query over the last year back to back, for `load_window`. Every year query
+/// has its own period (cold), so that a result cache cannot take the load away.
 fn under_load(bench: &Bench<'_>, scratch: &mut Scratch<'_>) -> Result<Row> {
     let settings = bench.settings;
-    let year = Request::Post(
-        QUERY_PATH.to_string(),
-        query_body(&desktop_query(bench.target), &[bench.target.last_days(365)]),
-    );
+    let desktop = desktop_query(bench.target);
+    let last_year: [Period; 1] = [bench.target.last_days(365)];
+    let sent = AtomicUsize::new(0);
+    let salt = bench.cold_salt;
+    let year = || {
+        let n = sent.fetch_add(1, Ordering::Relaxed);
+        let periods = cold_periods(&last_year, Series::UnderLoad, n, salt);
+        Request::Post(QUERY_PATH.to_string(), query_body(&desktop, &periods))
+    };
     let deadline = Instant::now() + settings.load_window;
     let (latencies, queries) = thread::scope(|scope| -> Result<(Vec<Duration>, usize)> {
         let handles: Vec<_> = (0..settings.load_query_threads)
@@ -154,11 +161,15 @@ fn under_load(bench: &Bench<'_>, scratch: &mut Scratch<'_>) -> Result<Row> {
     })
 }
 
-/// Sends `year` back to back until `deadline`; returns how many finished before it.
-fn queries_until(server: &Server, year: &Request, deadline: Instant) -> Result<usize> {
+/// Sends `year()` back to back until `deadline`; returns how many finished before it.
+fn queries_until(
+    server: &Server,
+    year: &(dyn Fn() -> Request + Sync),
+    deadline: Instant,
+) -> Result<usize> {
     let mut completed = 0;
     while Instant::now() < deadline {
-        year.send(server)?;
+        year().send(server)?;
         completed += usize::from(Instant::now() <= deadline);
     }
     Ok(completed)
