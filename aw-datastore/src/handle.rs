@@ -12,10 +12,11 @@ use aw_models::{Bucket, BucketsExport, Event, ImportPlan};
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
+use crate::changes::ChangeListener;
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::maintenance::BackupSchedule;
 use crate::metrics::DatastoreMetrics;
-use crate::protocol::{Command, Reply};
+use crate::protocol::{Command, Reply, Subscriber};
 use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
 use crate::sweep::PrivacyReport;
@@ -217,6 +218,12 @@ impl Datastore {
     /// one), all or nothing, as [`Datastore::import`].
     pub fn import_plan(&self, plan: ImportPlan) -> Result<()> {
         self.request_unit(Command::Import(Box::new(plan)))
+    }
+
+    /// Has `listener` told what every later write changes, on the worker thread,
+    /// before the write is answered (module `changes`; the server's query cache).
+    pub fn subscribe(&self, listener: ChangeListener) -> Result<()> {
+        self.request_unit(Command::Subscribe(Subscriber(listener)))
     }
 
     /// The value stored under `key`.

@@ -47,6 +47,7 @@
 
 pub mod backup;
 mod buckets;
+mod changes;
 mod checkpoint;
 mod error;
 mod events;
@@ -74,6 +75,7 @@ mod sweep;
 mod upstream;
 mod worker;
 
+pub use changes::{Change, ChangeListener};
 pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};
 pub use events::{check_explicit_id, MAX_EXPLICIT_ID};

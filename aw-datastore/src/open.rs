@@ -87,6 +87,7 @@ pub fn open(config: &DatastoreConfig) -> Result<Opened> {
         last_events: HashMap::new(),
         filters,
         heartbeats: HeartbeatCounts::default(),
+        listeners: Default::default(),
     };
     if let (0, Some(path)) = (found_version, &config.legacy_import) {
         let tx = state.conn.unchecked_transaction()?;

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use aw_models::{Bucket, Event, ImportPlan};
 use crossbeam_channel::Sender;
 
+use crate::changes::ChangeListener;
 use crate::error::DatastoreError;
 use crate::handle::EventQuery;
 use crate::metrics::DatastoreMetrics;
@@ -43,7 +44,18 @@ pub enum Command {
     RunRetention(Vec<RetentionRule>, chrono::DateTime<chrono::Utc>, bool),
     /// The rules the worker runs by itself, daily.
     SetRetention(Box<RetentionPolicy>),
+    /// Tell this listener what every later write changes.
+    Subscribe(Subscriber),
     Close,
+}
+
+/// A change listener in a command (`Command` is `Debug`; closures are not).
+pub struct Subscriber(pub ChangeListener);
+
+impl std::fmt::Debug for Subscriber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Subscriber")
+    }
 }
 
 /// The worker's answer.
@@ -91,7 +103,8 @@ pub fn kind_of(command: &Command) -> Kind {
         | Command::StreamEvents(..)
         | Command::GetKeyValue(_)
         | Command::GetKeyValues(_)
-        | Command::SetMaxPageCount(_) => Kind::Read,
+        | Command::SetMaxPageCount(_)
+        | Command::Subscribe(_) => Kind::Read,
         Command::InsertEvents(_, events) if events.is_empty() => Kind::Read,
         Command::Heartbeat(..) => Kind::Heartbeat,
         Command::ForceCommit | Command::Close => Kind::Commit,

@@ -11,6 +11,7 @@ use aw_models::{Bucket, Event, ImportPlan};
 use rusqlite::Connection;
 
 use crate::buckets::{self, BucketCache, CachedBucket};
+use crate::changes::{Change, Listeners};
 use crate::error::{DatastoreError, Result};
 use crate::events::{self, Range};
 use crate::handle::EventQuery;
@@ -32,11 +33,14 @@ pub struct State {
     pub filters: PrivacyFilters,
     /// What happened to the heartbeats so far (`GET /api/0/metrics`).
     pub heartbeats: HeartbeatCounts,
+    /// Who is told what each write changed (module `changes`).
+    pub listeners: Listeners,
 }
 
 impl State {
     /// Rebuilds the caches from the database (after a rollback).
     pub fn reload(&mut self) -> Result<()> {
+        self.listeners.notify(Change::Everything);
         self.last_events.clear();
         self.buckets = buckets::load(&self.conn)?;
         self.filters = load_filters(&self.conn)?;
@@ -66,6 +70,7 @@ impl State {
         let incoming = bucket.events.take().unwrap_or_default();
         let incoming = self.filters.filter_events(&bucket.id, incoming);
         let cached = import::create_with_events(&self.conn, bucket, incoming)?;
+        self.listeners.bucket(&cached.bucket.id);
         self.buckets.insert(cached.bucket.id.clone(), cached);
         Ok(())
     }
@@ -74,6 +79,7 @@ impl State {
     pub fn delete_bucket(&mut self, bucket_id: &str) -> Result<()> {
         let row = self.cached(bucket_id)?.row;
         buckets::delete(&self.conn, row)?;
+        self.listeners.bucket(bucket_id);
         self.buckets.remove(bucket_id);
         self.last_events.remove(bucket_id);
         Ok(())
@@ -99,6 +105,15 @@ impl State {
             event.id = Some(events::insert(&self.conn, row, event)?);
         }
         self.last_events.remove(bucket_id);
+        // An explicit id may have rewritten an event anywhere in the bucket.
+        match spans
+            .iter()
+            .copied()
+            .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
+        {
+            Some((start, end)) if !replaces_by_id => self.listeners.span(bucket_id, start, end),
+            _ => self.listeners.bucket(bucket_id),
+        }
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
             // New rows only: the default-range count grows by those ending at or
             // after the epoch, so a scrape of `GET /api/0/metrics` need not recount.
@@ -139,10 +154,12 @@ impl State {
             None => events::newest(&self.conn, row)?,
         };
         let last_end = last.as_ref().and_then(Event::end_nanos);
+        let last_start = last.as_ref().map(Event::start_nanos);
         let merged = last.and_then(|last| {
             let id = last.id?;
             heartbeat::merge(&last, &heartbeat, pulsetime).map(|merged| (id, merged))
         });
+        let heartbeat_replaced_by_id = heartbeat.id.is_some();
         // How the default-range count changes, when that is known exactly.
         let (stored, counted, was_merged) = match merged {
             Some((id, merged)) if events::replace(&self.conn, row, id, &merged)? => {
@@ -159,6 +176,15 @@ impl State {
             }
         };
         let (start, end) = events::span(&stored)?;
+        match (was_merged, heartbeat_replaced_by_id) {
+            (true, _) => self.listeners.span(
+                bucket_id,
+                start.min(last_start.unwrap_or(start)),
+                end.max(last_end.unwrap_or(end)),
+            ),
+            (false, false) => self.listeners.span(bucket_id, start, end),
+            (false, true) => self.listeners.bucket(bucket_id),
+        }
         if was_merged {
             self.heartbeats.merged += 1;
         } else {
@@ -243,6 +269,7 @@ impl State {
             self.last_events.remove(bucket_id);
         }
         let (start, end) = events::span(&deleted)?;
+        self.listeners.span(bucket_id, start, end);
         if end >= 0 {
             if let Some(cached) = self.buckets.get_mut(bucket_id) {
                 cached.count = cached.count.and_then(|count| count.checked_sub(1));
@@ -263,6 +290,9 @@ impl State {
     /// Imports an export document, all or nothing.
     pub fn import(&mut self, plan: ImportPlan) -> Result<()> {
         let touched = import::import(&self.conn, &self.buckets, plan, &self.filters)?;
+        for cached in &touched {
+            self.listeners.bucket(&cached.bucket.id);
+        }
         self.apply_imported(touched);
         Ok(())
     }
@@ -338,6 +368,10 @@ impl State {
                         .conn
                         .pragma_update_and_check(None, "max_page_count", pages, |row| row.get(0))?;
                 Reply::Count(u64::try_from(limit).unwrap_or(0))
+            }
+            Command::Subscribe(subscriber) => {
+                state.listeners.add(subscriber.0);
+                Reply::Done
             }
             // Status is answered by the worker itself (it owns the housekeeping state);
             // sweeps are run by the worker in steps.

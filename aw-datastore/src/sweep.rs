@@ -159,6 +159,7 @@ impl Changes {
     /// Makes the caches true again for every bucket touched.
     pub fn apply(self, state: &mut State) -> Result<()> {
         for (bucket_id, edge) in self.buckets {
+            state.listeners.bucket(&bucket_id);
             state.last_events.remove(&bucket_id);
             let Some(cached) = state.buckets.get_mut(&bucket_id) else {
                 continue;

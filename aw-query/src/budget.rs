@@ -104,7 +104,12 @@ impl Budget {
 
     /// Counts one period's result; fails if all results together are too large.
     pub(crate) fn add_result(&self, value: &DataType) -> Result<()> {
-        let total = add(&self.result_bytes, value.approx_bytes());
+        self.add_result_bytes(value.approx_bytes())
+    }
+
+    /// Counts a period's result of `bytes` (estimated); fails as [`Budget::add_result`].
+    pub(crate) fn add_result_bytes(&self, bytes: usize) -> Result<()> {
+        let total = add(&self.result_bytes, bytes);
         if total > self.limits.max_result_bytes {
             return Err(limit_error(
                 "the results of all periods",

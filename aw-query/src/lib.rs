@@ -89,6 +89,39 @@ pub fn query_all_limited(
         .collect()
 }
 
+/// A request's program, compiled once, and the budget its periods share: periods run
+/// through [`PreparedQuery::run`] one by one or in parallel, and results computed
+/// earlier (a result cache) are counted with [`PreparedQuery::count_result`], so the
+/// request stays within its [`QueryLimits`] whichever way its periods are answered.
+pub struct PreparedQuery {
+    program: ast::Program,
+    budget: Budget,
+}
+
+impl PreparedQuery {
+    /// Compiles `code`; errors are those [`query_all`] reports for it.
+    pub fn new(code: &str, limits: QueryLimits) -> Result<PreparedQuery> {
+        Ok(PreparedQuery {
+            program: compile(code)?,
+            budget: Budget::new(limits),
+        })
+    }
+
+    /// Runs the program for one period and counts its result toward the request's
+    /// result budget. The same period gives the same answer as in [`query_all`].
+    pub fn run(&self, interval: &TimeInterval, datastore: &dyn QueryDatastore) -> Result<DataType> {
+        let value = run(&self.program, interval, datastore, &self.budget)?;
+        self.budget.add_result(&value)?;
+        Ok(value)
+    }
+
+    /// Counts a result of `approx_bytes` ([`DataType::approx_bytes`]) that was not run
+    /// here toward the result budget.
+    pub fn count_result(&self, approx_bytes: usize) -> Result<()> {
+        self.budget.add_result_bytes(approx_bytes)
+    }
+}
+
 /// Lexes and parses `code` and marks the variable reads that can move their value.
 fn compile(code: &str) -> Result<ast::Program> {
     let mut program = match parser::parse(lexer::lex(code)) {

@@ -23,6 +23,7 @@ pub mod endpoints;
 pub mod error;
 pub mod legacy;
 pub mod logging;
+pub mod query_cache;
 pub mod query_config;
 pub mod retention_config;
 pub mod sync;

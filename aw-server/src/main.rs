@@ -30,6 +30,7 @@ use clap::Parser;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    disable_huge_pages();
     let cli = Cli::parse();
     match run(&cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -38,6 +39,18 @@ fn main() -> ExitCode {
             eprintln!("aw-server: {err}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Turns transparent huge pages off for this process. mimalloc asks for them; then
+/// every fresh 2 MiB of heap is zeroed at once by the kernel (a third of the CPU time
+/// of a 550k-event POST went there), and memory freed inside a huge page cannot be
+/// given back until all of it is free, so a year query or an import left hundreds of
+/// MB resident. With 4 KiB pages the same work ran faster and idle memory returns.
+fn disable_huge_pages() {
+    #[cfg(target_os = "linux")]
+    if let Err(err) = rustix::thread::disable_transparent_huge_pages(true) {
+        eprintln!("aw-server: could not turn transparent huge pages off: {err}");
     }
 }
 

@@ -10,6 +10,9 @@ use aw_query::QueryLimits;
 use serde::Deserialize;
 
 const MIB: usize = 1024 * 1024;
+/// Default size of the query result cache: a month of dashboard views (every view's
+/// periods and queries) is a few MiB of answers.
+const DEFAULT_CACHE_MB: usize = 64;
 
 /// The `[query]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -25,6 +28,9 @@ pub struct QueryConfig {
     pub max_event_mb: usize,
     /// Longest a request may run, in seconds.
     pub timeout_secs: u64,
+    /// Memory for cached answers of periods that no write changed since (the
+    /// dashboard re-sends its queries on every view change), in MiB; 0 turns it off.
+    pub cache_mb: usize,
 }
 
 impl Default for QueryConfig {
@@ -36,11 +42,17 @@ impl Default for QueryConfig {
             max_events: limits.max_events,
             max_event_mb: limits.max_event_bytes / MIB,
             timeout_secs: limits.timeout.as_secs(),
+            cache_mb: DEFAULT_CACHE_MB,
         }
     }
 }
 
 impl QueryConfig {
+    /// The result cache's size in bytes (0: off).
+    pub fn cache_bytes(&self) -> usize {
+        self.cache_mb.saturating_mul(MIB)
+    }
+
     /// The limits the query engine enforces.
     pub fn limits(&self) -> QueryLimits {
         QueryLimits {
@@ -59,12 +71,15 @@ pub fn default_text() -> String {
     format!(
         "#\n#[query]\n\
          # Budget of one POST /api/0/query (422 when a size is crossed, 503 for the time).\n\
-         #max_value_mb = {}\n#max_result_mb = {}\n#max_events = {}\n#max_event_mb = {}\n#timeout_secs = {}\n",
+         #max_value_mb = {}\n#max_result_mb = {}\n#max_events = {}\n#max_event_mb = {}\n#timeout_secs = {}\n\
+         # Memory for answers of periods no write changed since (MiB, 0 = off).\n\
+         #cache_mb = {}\n",
         defaults.max_value_mb,
         defaults.max_result_mb,
         defaults.max_events,
         defaults.max_event_mb,
-        defaults.timeout_secs
+        defaults.timeout_secs,
+        defaults.cache_mb
     )
 }
 

@@ -95,7 +95,15 @@ pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
             .schedule_retention(retention_policy)
             .map_err(StartupError::Datastore)?;
     }
+    let cache = crate::query_cache::QueryCache::new(config.query.cache_bytes());
+    if cache.enabled() {
+        // Without the datastore's change notices the cache could serve stale answers.
+        datastore
+            .subscribe(cache.listener())
+            .map_err(StartupError::Datastore)?;
+    }
     let rocket = rocket::custom(rocket_config(config))
+        .manage(cache)
         .manage(datastore)
         .manage(rules)
         .manage(identity)
