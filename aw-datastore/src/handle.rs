@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aw_models::{Bucket, BucketsExport, Event};
+use aw_models::{Bucket, BucketsExport, Event, SharedEvent};
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
@@ -167,8 +167,19 @@ impl Datastore {
 
     /// Events touching `[start, end]`, newest first, clipped to the range.
     pub fn get_events(&self, bucket_id: &str, query: EventQuery) -> Result<Vec<Event>> {
+        let shared = self.get_events_shared(bucket_id, query)?;
+        Ok(shared.into_iter().map(SharedEvent::into_event).collect())
+    }
+
+    /// [`Datastore::get_events`] with each distinct stored data decoded once and
+    /// shared by the events holding it (the query engine's read).
+    pub fn get_events_shared(
+        &self,
+        bucket_id: &str,
+        query: EventQuery,
+    ) -> Result<Vec<SharedEvent>> {
         match self.request(Command::GetEvents(bucket_id.to_string(), query))? {
-            Reply::Events(events) => Ok(events),
+            Reply::SharedEvents(events) => Ok(events),
             other => Err(unexpected(other)),
         }
     }
@@ -183,7 +194,8 @@ impl Datastore {
 
     /// Every event of the bucket as an export shows them (from the epoch on, newest
     /// first, clipped), delivered in chunks from one consistent snapshot, so that a
-    /// large export never sits in memory whole.
+    /// large export never sits in memory whole. Events share equal data within a
+    /// chunk and often across chunks.
     pub fn stream_events(&self, bucket_id: &str) -> Result<EventStream> {
         let (chunks, receiver) = bounded(STREAM_BUFFER);
         self.request_unit(Command::StreamEvents(bucket_id.to_string(), chunks))?;
@@ -342,16 +354,16 @@ const STREAM_BUFFER: usize = 4;
 
 /// The chunks of [`Datastore::stream_events`]; ends after the last chunk or an error.
 pub struct EventStream {
-    receiver: Receiver<Result<Vec<Event>>>,
+    receiver: Receiver<Result<Vec<SharedEvent>>>,
     finished: bool,
 }
 
 impl Iterator for EventStream {
-    type Item = Result<Vec<Event>>;
+    type Item = Result<Vec<SharedEvent>>;
 
     /// The next non-empty chunk; `None` after the end marker. A stream cut off
     /// without its end marker yields one `WorkerGone` error, never a silent truncation.
-    fn next(&mut self) -> Option<Result<Vec<Event>>> {
+    fn next(&mut self) -> Option<Result<Vec<SharedEvent>>> {
         if self.finished {
             return None;
         }

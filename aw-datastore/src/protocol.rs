@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aw_models::{Bucket, BucketsExport, Event};
+use aw_models::{Bucket, BucketsExport, Event, SharedEvent};
 use crossbeam_channel::Sender;
 
 use crate::error::DatastoreError;
@@ -25,7 +25,7 @@ pub enum Command {
     GetEvents(String, EventQuery),
     GetEvent(String, i64),
     GetEventCount(String, EventQuery),
-    StreamEvents(String, Sender<crate::Result<Vec<Event>>>),
+    StreamEvents(String, Sender<crate::Result<Vec<SharedEvent>>>),
     DeleteEvent(String, i64),
     Import(Box<BucketsExport>),
     GetKeyValue(String),
@@ -52,6 +52,8 @@ pub enum Reply {
     Buckets(BTreeMap<String, Bucket>),
     Bucket(Box<Bucket>),
     Events(Vec<Event>),
+    /// A range read's answer: events sharing the data they have in common.
+    SharedEvents(Vec<SharedEvent>),
     Event(Box<Event>),
     Count(u64),
     Value(serde_json::Value),
