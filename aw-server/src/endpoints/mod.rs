@@ -36,6 +36,7 @@ mod status;
 mod upstream;
 mod webui;
 pub mod webui_embedded;
+mod wire;
 
 use std::path::PathBuf;
 
