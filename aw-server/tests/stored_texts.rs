@@ -143,6 +143,7 @@ fn rest_reads_are_byte_identical_to_plain_events() {
         for (params, query) in &cases {
             let expected = datastore.get_events(bucket_id, *query).unwrap();
             let res = harness.get(&format!("/api/0/buckets/{bucket_id}/events{params}"));
+            assert_eq!(res.headers()["content-type"], "application/json");
             assert_eq!(
                 status_and_text(res),
                 (200, serde_json::to_string(&expected).unwrap()),

@@ -135,9 +135,9 @@ impl Producer {
                     self.out.push(b',');
                 }
                 first_event = false;
-                let event =
-                    WireEvent::new(event, &mut self.encodings).map_err(serialisation_error)?;
-                serde_json::to_writer(&mut self.out, &event).map_err(serialisation_error)?;
+                WireEvent::new(event, &mut self.encodings)
+                    .and_then(|event| event.write_json(&mut self.out))
+                    .map_err(serialisation_error)?;
             }
             self.encodings.bound(ENCODINGS_KEPT);
             self.flush(FLUSH_BYTES)?;

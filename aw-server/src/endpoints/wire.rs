@@ -14,8 +14,6 @@ use std::sync::Arc;
 
 use aw_models::time::{duration_to_secs, format_datetime};
 use aw_models::{JsonMap, SharedEvent};
-use serde::ser::{Error as _, SerializeSeq, SerializeStruct};
-use serde::{Serialize, Serializer};
 use serde_json::value::{to_raw_value, RawValue};
 
 /// The JSON text of each data map met so far, by the map's address. Each entry keeps
@@ -64,32 +62,38 @@ impl<'a> WireEvent<'a> {
     }
 }
 
-/// Field by field what `Event`'s derived `Serialize` writes.
-impl Serialize for WireEvent<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut fields = serializer.serialize_struct("Event", 4)?;
-        fields.serialize_field("id", &self.event.id)?;
-        fields.serialize_field("timestamp", &format_datetime(&self.event.timestamp))?;
-        fields.serialize_field("duration", &duration_to_secs(&self.event.duration))?;
-        fields.serialize_field("data", self.data)?;
-        fields.end()
+impl WireEvent<'_> {
+    /// Appends the event's JSON, field by field what `Event`'s derived `Serialize`
+    /// writes (numbers through serde_json, so they are formatted alike).
+    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.extend_from_slice(b"{\"id\":");
+        serde_json::to_writer(&mut *out, &self.event.id)?;
+        out.extend_from_slice(b",\"timestamp\":\"");
+        // Digits, '-', ':', 'T', '.' and 'Z' (a '+' for years past 9999): no escapes.
+        out.extend_from_slice(format_datetime(&self.event.timestamp).as_bytes());
+        out.extend_from_slice(b"\",\"duration\":");
+        serde_json::to_writer(&mut *out, &duration_to_secs(&self.event.duration))?;
+        out.extend_from_slice(b",\"data\":");
+        out.extend_from_slice(self.data.get().as_bytes());
+        out.push(b'}');
+        Ok(())
     }
 }
 
-/// A list of events answered by a REST read (`GET …/events`).
-pub struct WireEvents(pub Vec<SharedEvent>);
-
-impl Serialize for WireEvents {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut encodings = DataEncodings::default();
-        let mut list = serializer.serialize_seq(Some(self.0.len()))?;
-        for event in &self.0 {
-            list.serialize_element(
-                &WireEvent::new(event, &mut encodings).map_err(S::Error::custom)?,
-            )?;
+/// The JSON array of `events`, as `serde_json::to_vec` of the same `Event`s.
+pub fn events_json(events: &[SharedEvent]) -> serde_json::Result<Vec<u8>> {
+    // Room for a typical window event, so the buffer rarely grows (and copies).
+    let mut out = Vec::with_capacity(2 + events.len().saturating_mul(160));
+    let mut encodings = DataEncodings::default();
+    out.push(b'[');
+    for (idx, event) in events.iter().enumerate() {
+        if idx > 0 {
+            out.push(b',');
         }
-        list.end()
+        WireEvent::new(event, &mut encodings)?.write_json(&mut out)?;
     }
+    out.push(b']');
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -120,9 +124,10 @@ mod tests {
         expected.push(plain[0].clone());
         expected.push(plain[0].clone());
         assert_eq!(
-            serde_json::to_string(&WireEvents(shared)).unwrap(),
+            String::from_utf8(events_json(&shared).unwrap()).unwrap(),
             serde_json::to_string(&expected).unwrap()
         );
+        assert_eq!(events_json(&[]).unwrap(), b"[]");
     }
 
     #[test]
