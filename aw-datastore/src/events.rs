@@ -2,12 +2,14 @@
 //!
 //! Times are stored as i64 nanoseconds. Every read goes through the composite index
 //! `(bucketrow, starttime DESC, endtime)`, which also fixes the order of ties
-//! (start descending, then end ascending, then id ascending).
+//! (start descending, then end ascending, then id ascending). Range reads decode each
+//! distinct stored data text once per read and share it between the events holding it.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use aw_models::time::from_nanos;
-use aw_models::Event;
+use aw_models::{Event, JsonMap, SharedEvent};
 use chrono::TimeDelta;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -125,6 +127,19 @@ pub fn get_range(
     longest: i64,
     limit: Option<u64>,
 ) -> Result<Vec<Event>> {
+    let shared = get_range_shared(conn, row, range, longest, limit)?;
+    Ok(shared.into_iter().map(SharedEvent::into_event).collect())
+}
+
+/// [`get_range`] with each distinct stored data text decoded once and shared by every
+/// event holding it.
+pub fn get_range_shared(
+    conn: &Connection,
+    row: i64,
+    range: Range,
+    longest: i64,
+    limit: Option<u64>,
+) -> Result<Vec<SharedEvent>> {
     if range.start > range.end {
         return Ok(Vec::new());
     }
@@ -136,9 +151,10 @@ pub fn get_range(
          LIMIT ?4",
     )?;
     let earliest = range.start.saturating_sub(longest);
+    let mut interner = Interner::default();
     let rows = stmt.query_map(
         params![row, range.start, range.end, limit, earliest],
-        read_event,
+        |row| read_shared(row, &mut interner),
     )?;
     rows.map(|row| row.map_err(DatastoreError::from)).collect()
 }
@@ -178,25 +194,33 @@ pub fn identities(
 
 /// Reads the events of bucket `row` touching `range`, newest first, with one
 /// statement, handing them to `consume` in chunks of `chunk_size`; stops early when
-/// `consume` returns false.
+/// `consume` returns false. Chunks share the decoded data of up to
+/// [`STREAM_INTERNED`] distinct texts at a time, which bounds the memory a stream holds.
 pub fn for_each_chunk(
     conn: &Connection,
     row: i64,
     range: Range,
     chunk_size: usize,
-    mut consume: impl FnMut(Vec<Event>) -> bool,
+    mut consume: impl FnMut(Vec<SharedEvent>) -> bool,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, starttime, endtime, data FROM events
          WHERE bucketrow = ?1 AND endtime >= ?2 AND starttime <= ?3
          ORDER BY starttime DESC, endtime ASC, id ASC",
     )?;
-    let mut rows = stmt.query_map(params![row, range.start, range.end], read_event)?;
+    let mut rows = stmt.query(params![row, range.start, range.end])?;
+    let mut interner = Interner::default();
     loop {
-        let chunk = rows
-            .by_ref()
-            .take(chunk_size)
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if interner.known.len() > STREAM_INTERNED {
+            interner.known.clear();
+        }
+        let mut chunk = Vec::with_capacity(chunk_size);
+        while chunk.len() < chunk_size {
+            match rows.next()? {
+                Some(row) => chunk.push(read_shared(row, &mut interner)?),
+                None => break,
+            }
+        }
         let complete = chunk.len() == chunk_size;
         if chunk.is_empty() || !consume(chunk) || !complete {
             return Ok(());
@@ -204,8 +228,11 @@ pub fn for_each_chunk(
     }
 }
 
+/// Distinct data texts a stream keeps decoded across its chunks.
+pub const STREAM_INTERNED: usize = 4096;
+
 /// Cuts each event to `range`, recomputing its duration.
-pub fn clip(events: &mut [Event], range: Range) {
+pub fn clip(events: &mut [SharedEvent], range: Range) {
     let (start, end) = (from_nanos(range.start), from_nanos(range.end));
     for event in events {
         let event_end = event.calculate_endtime();
@@ -316,6 +343,42 @@ pub fn end_out_of_range() -> DatastoreError {
     DatastoreError::InvalidInput {
         reason: "event end time is out of range (must be before 2262-04-11)".to_string(),
     }
+}
+
+/// The decoded data of each distinct stored text met so far in one read, so that a
+/// row whose text was seen before costs a lookup, not a parse or an allocation.
+#[derive(Default)]
+struct Interner {
+    known: HashMap<Box<str>, Arc<JsonMap>>,
+}
+
+impl Interner {
+    fn data(&mut self, text: &str) -> Arc<JsonMap> {
+        if let Some(data) = self.known.get(text) {
+            return Arc::clone(data);
+        }
+        let data = Arc::new(parse_data(text, "event"));
+        self.known.insert(text.into(), Arc::clone(&data));
+        data
+    }
+}
+
+/// A shared event from a row `id, starttime, endtime, data`, its data from `interner`.
+fn read_shared(row: &Row<'_>, interner: &mut Interner) -> rusqlite::Result<SharedEvent> {
+    let id: i64 = row.get(0)?;
+    let start: i64 = row.get(1)?;
+    let end: i64 = row.get(2)?;
+    let data = match row.get_ref(3)?.as_str() {
+        Ok(text) => interner.data(text),
+        // Not text: reading it as a String fails with the error plain reads give.
+        Err(_) => interner.data(&row.get::<_, String>(3)?),
+    };
+    Ok(SharedEvent {
+        id: Some(id),
+        timestamp: from_nanos(start),
+        duration: TimeDelta::nanoseconds(end.saturating_sub(start)),
+        data,
+    })
 }
 
 /// An event from a row `id, starttime, endtime, data`.

@@ -5,53 +5,22 @@
 //! panic. There is no lock anywhere: the channel is the only shared state.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use aw_models::{Bucket, BucketsExport, Event, ImportPlan};
+use aw_models::{Bucket, BucketsExport, Event, ImportPlan, SharedEvent};
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::changes::ChangeListener;
 use crate::error::{DatastoreError, Result, WorkerFailure};
-use crate::maintenance::BackupSchedule;
 use crate::metrics::DatastoreMetrics;
+use crate::open_config::{DatastoreConfig, Storage};
 use crate::protocol::{Command, Reply, Subscriber};
 use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
 use crate::sweep::PrivacyReport;
 use crate::worker;
-
-/// Where the database lives.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Storage {
-    /// A SQLite file (created if missing), in WAL mode.
-    File(PathBuf),
-    /// A private in-memory database, gone when the last handle drops.
-    Memory,
-}
-
-/// Options for opening a datastore.
-#[derive(Debug, Clone)]
-pub struct DatastoreConfig {
-    /// File or memory.
-    pub storage: Storage,
-    /// Path of a Python aw-server database to import from when the file is new.
-    pub legacy_import: Option<PathBuf>,
-    /// Automatic backups of a file database, if wanted.
-    pub backup: Option<BackupSchedule>,
-}
-
-impl DatastoreConfig {
-    /// A file database with no legacy import and no automatic backups.
-    pub fn file(path: &Path) -> DatastoreConfig {
-        DatastoreConfig {
-            storage: Storage::File(path.to_path_buf()),
-            legacy_import: None,
-            backup: None,
-        }
-    }
-}
 
 /// A handle to the datastore worker. Clone it freely; all clones talk to one worker.
 /// When the last clone is dropped the worker commits everything and exits.
@@ -168,8 +137,19 @@ impl Datastore {
 
     /// Events touching `[start, end]`, newest first, clipped to the range.
     pub fn get_events(&self, bucket_id: &str, query: EventQuery) -> Result<Vec<Event>> {
+        let shared = self.get_events_shared(bucket_id, query)?;
+        Ok(shared.into_iter().map(SharedEvent::into_event).collect())
+    }
+
+    /// [`Datastore::get_events`] with each distinct stored data decoded once and
+    /// shared by the events holding it (the query engine's read).
+    pub fn get_events_shared(
+        &self,
+        bucket_id: &str,
+        query: EventQuery,
+    ) -> Result<Vec<SharedEvent>> {
         match self.request(Command::GetEvents(bucket_id.to_string(), query))? {
-            Reply::Events(events) => Ok(events),
+            Reply::SharedEvents(events) => Ok(events),
             other => Err(unexpected(other)),
         }
     }
@@ -184,7 +164,8 @@ impl Datastore {
 
     /// Every event of the bucket as an export shows them (from the epoch on, newest
     /// first, clipped), delivered in chunks from one consistent snapshot, so that a
-    /// large export never sits in memory whole.
+    /// large export never sits in memory whole. Events share equal data within a
+    /// chunk and often across chunks.
     pub fn stream_events(&self, bucket_id: &str) -> Result<EventStream> {
         let (chunks, receiver) = bounded(STREAM_BUFFER);
         self.request_unit(Command::StreamEvents(bucket_id.to_string(), chunks))?;
@@ -355,16 +336,16 @@ const STREAM_BUFFER: usize = 4;
 
 /// The chunks of [`Datastore::stream_events`]; ends after the last chunk or an error.
 pub struct EventStream {
-    receiver: Receiver<Result<Vec<Event>>>,
+    receiver: Receiver<Result<Vec<SharedEvent>>>,
     finished: bool,
 }
 
 impl Iterator for EventStream {
-    type Item = Result<Vec<Event>>;
+    type Item = Result<Vec<SharedEvent>>;
 
     /// The next non-empty chunk; `None` after the end marker. A stream cut off
     /// without its end marker yields one `WorkerGone` error, never a silent truncation.
-    fn next(&mut self) -> Option<Result<Vec<Event>>> {
+    fn next(&mut self) -> Option<Result<Vec<SharedEvent>>> {
         if self.finished {
             return None;
         }

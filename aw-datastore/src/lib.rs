@@ -54,6 +54,7 @@ mod events;
 mod failed;
 mod handle;
 pub mod heartbeat;
+mod heartbeat_write;
 mod import;
 pub mod integrity;
 mod key_value;
@@ -61,6 +62,7 @@ mod legacy_import;
 mod maintenance;
 mod metrics;
 mod open;
+mod open_config;
 mod owner;
 mod peer;
 pub mod privacy;
@@ -79,14 +81,13 @@ pub use changes::{Change, ChangeListener};
 pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};
 pub use events::{check_explicit_id, MAX_EXPLICIT_ID};
-pub use handle::{
-    is_small_read, DatastoreConfig, EventQuery, EventStream, Storage, SMALL_READ_LIMIT,
-};
+pub use handle::{is_small_read, EventQuery, EventStream, SMALL_READ_LIMIT};
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
 pub use metrics::{
     DatastoreMetrics, HeartbeatCounts, Histogram, WorkerCounters, BATCH_EVENTS_BOUNDS,
     COMMIT_SECONDS_BOUNDS,
 };
+pub use open_config::{DatastoreConfig, Storage};
 pub use peer::{PeerBucket, PeerCursor, PeerFile, PEER_SCHEMA_VERSIONS};
 pub use retention::{RetentionCounts, RetentionPolicy, RetentionReport, RetentionRule};
 pub use schema::SCHEMA_VERSION;

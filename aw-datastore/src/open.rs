@@ -12,9 +12,9 @@ use chrono::Utc;
 use rusqlite::{Connection, ErrorCode};
 
 use crate::error::{DatastoreError, Result};
-use crate::handle::{DatastoreConfig, Storage};
 use crate::integrity::{self, classify_open_error};
 use crate::metrics::HeartbeatCounts;
+use crate::open_config::{DatastoreConfig, Storage};
 use crate::owner::{self, OwnerLock};
 use crate::reader::ReaderPool;
 use crate::state::State;

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aw_models::{Bucket, Event, ImportPlan};
+use aw_models::{Bucket, Event, ImportPlan, SharedEvent};
 use crossbeam_channel::Sender;
 
 use crate::changes::ChangeListener;
@@ -26,7 +26,7 @@ pub enum Command {
     GetEvents(String, EventQuery),
     GetEvent(String, i64),
     GetEventCount(String, EventQuery),
-    StreamEvents(String, Sender<crate::Result<Vec<Event>>>),
+    StreamEvents(String, Sender<crate::Result<Vec<SharedEvent>>>),
     DeleteEvent(String, i64),
     Import(Box<ImportPlan>),
     GetKeyValue(String),
@@ -64,6 +64,8 @@ pub enum Reply {
     Buckets(BTreeMap<String, Bucket>),
     Bucket(Box<Bucket>),
     Events(Vec<Event>),
+    /// A range read's answer: events sharing the data they have in common.
+    SharedEvents(Vec<SharedEvent>),
     Event(Box<Event>),
     Count(u64),
     Value(serde_json::Value),

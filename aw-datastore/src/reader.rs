@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, Sender};
 use rusqlite::{Connection, OpenFlags};
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 use crate::error::Result;
 use crate::events::{self, Range};
@@ -28,7 +28,7 @@ pub const READERS: usize = 2;
 /// A read with everything resolved from the worker's caches, runnable on any connection.
 #[derive(Debug)]
 pub enum ReadJob {
-    /// Events touching `range`, newest first, clipped.
+    /// Events touching `range`, newest first, clipped, with shared data.
     Events {
         /// Bucket row id.
         row: i64,
@@ -45,7 +45,7 @@ pub enum ReadJob {
         /// Bucket row id.
         row: i64,
         /// Where the chunks go; the stream stops early when the receiver is dropped.
-        chunks: Sender<Result<Vec<Event>>>,
+        chunks: Sender<Result<Vec<SharedEvent>>>,
     },
     /// Number of events touching `range`.
     Count {
@@ -68,9 +68,9 @@ impl ReadJob {
                 range,
                 limit,
             } => {
-                let mut found = events::get_range(conn, row, range, longest, limit)?;
+                let mut found = events::get_range_shared(conn, row, range, longest, limit)?;
                 events::clip(&mut found, range);
-                Ok(Reply::Events(found))
+                Ok(Reply::SharedEvents(found))
             }
             ReadJob::Stream { row, chunks } => {
                 let range = Range {

@@ -16,7 +16,8 @@ use aw_models::{Bucket, Event};
 use chrono::{DateTime, Utc};
 
 use crate::error::{DatastoreError, Result};
-use crate::handle::{self, DatastoreConfig, EventQuery, Storage};
+use crate::handle::{self, EventQuery};
+use crate::open_config::{DatastoreConfig, Storage};
 
 /// aw-server-rust's `aw_datastore::Datastore`: a cloneable handle to the worker,
 /// with upstream's method signatures. [`Datastore::native`] gives the native handle.

@@ -547,7 +547,11 @@ fn event_streams_cover_the_whole_bucket() {
             .map(Result::unwrap)
             .collect();
         assert!(chunks.len() >= 3, "{} chunks", chunks.len());
-        let streamed: Vec<_> = chunks.into_iter().flatten().collect();
+        let streamed: Vec<_> = chunks
+            .into_iter()
+            .flatten()
+            .map(aw_models::SharedEvent::into_event)
+            .collect();
         assert_eq!(
             streamed.len(),
             5001,

@@ -30,10 +30,10 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 
 use crate::error::{DatastoreError, Result, WorkerFailure};
-use crate::handle::{DatastoreConfig, Storage};
 use crate::maintenance::Maintenance;
 use crate::metrics::WorkerCounters;
 use crate::open::{open, open_readers, Opened};
+use crate::open_config::{DatastoreConfig, Storage};
 use crate::owner::OwnerLock;
 use crate::protocol::{kind_of, weight_of, Command, Envelope, Kind, Reply};
 use crate::reader::ReaderPool;

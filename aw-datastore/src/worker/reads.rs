@@ -33,7 +33,7 @@ impl Worker {
     pub(super) fn start_stream(
         &mut self,
         bucket_id: &str,
-        chunks: Sender<Result<Vec<aw_models::Event>>>,
+        chunks: Sender<Result<Vec<aw_models::SharedEvent>>>,
         reply: Sender<Reply>,
     ) {
         let row = match self.state.get_bucket_row(bucket_id) {

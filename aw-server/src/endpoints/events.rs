@@ -5,11 +5,13 @@ use aw_datastore::{is_small_read, EventQuery};
 use aw_models::time::parse_rfc3339;
 use aw_models::Event;
 use chrono::{DateTime, Utc};
+use rocket::response::content::RawJson;
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 
 use crate::endpoints::body::JsonBody;
 use crate::endpoints::run_blocking;
+use crate::endpoints::wire;
 use crate::error::ApiError;
 
 /// Parses the optional `start`/`end`/`limit` query parameters (docs/API.md §3.6).
@@ -32,6 +34,7 @@ fn event_query(
     })
 }
 
+/// Events with shared data, written with each distinct data encoded once.
 #[rocket::get("/buckets/<bucket_id>/events?<start>&<end>&<limit>")]
 async fn get_events(
     bucket_id: &str,
@@ -39,16 +42,25 @@ async fn get_events(
     end: Option<&str>,
     limit: Option<u64>,
     datastore: &State<Datastore>,
-) -> Result<Json<Vec<Event>>, ApiError> {
+) -> Result<RawJson<Vec<u8>>, ApiError> {
     let query = event_query(start, end, limit)?;
     if is_small_read(query) {
         // The worker answers these itself in well under a millisecond (watchers poll
         // `?limit=1`); skip the blocking pool's thread hops, as for heartbeats.
-        return Ok(Json(datastore.get_events(bucket_id, query)?));
+        return events_json(&datastore.get_events_shared(bucket_id, query)?);
     }
     let bucket_id = bucket_id.to_owned();
     let datastore = datastore.inner().clone();
-    run_blocking(move || Ok(Json(datastore.get_events(&bucket_id, query)?))).await
+    run_blocking(move || events_json(&datastore.get_events_shared(&bucket_id, query)?)).await
+}
+
+fn events_json(events: &[aw_models::SharedEvent]) -> Result<RawJson<Vec<u8>>, ApiError> {
+    wire::events_json(events)
+        .map(RawJson)
+        .map_err(|err| ApiError::Internal {
+            message: String::from("Failed to serialise the events"),
+            detail: err.to_string(),
+        })
 }
 
 /// `[]` answers `[]` without looking at the bucket, as upstream (docs/API.md §3.7).

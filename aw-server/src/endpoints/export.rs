@@ -21,12 +21,15 @@ use rocket::tokio::sync::mpsc;
 use rocket::{Request, Route, State};
 
 use crate::endpoints::run_blocking;
+use crate::endpoints::wire::{DataEncodings, WireEvent};
 use crate::error::ApiError;
 
 /// Bytes gathered before they are handed to the HTTP layer.
 const FLUSH_BYTES: usize = 64 * 1024;
 /// Pieces the producer may run ahead of a slow client.
 const PIECES_AHEAD: usize = 4;
+/// Data encodings kept across chunks (beyond this they start afresh).
+const ENCODINGS_KEPT: usize = 4096;
 
 type Piece = Result<Vec<u8>, ApiError>;
 
@@ -77,6 +80,8 @@ struct Producer {
     datastore: Datastore,
     sender: mpsc::Sender<Piece>,
     out: Vec<u8>,
+    /// Each distinct data of the chunks is encoded once ([`DataEncodings`]).
+    encodings: DataEncodings,
 }
 
 impl Producer {
@@ -125,13 +130,16 @@ impl Producer {
         self.out.push(b'[');
         let mut first_event = true;
         for chunk in events {
-            for event in chunk? {
+            for event in &chunk? {
                 if !first_event {
                     self.out.push(b',');
                 }
                 first_event = false;
-                serde_json::to_writer(&mut self.out, &event).map_err(serialisation_error)?;
+                WireEvent::new(event, &mut self.encodings)
+                    .and_then(|event| event.write_json(&mut self.out))
+                    .map_err(serialisation_error)?;
             }
+            self.encodings.bound(ENCODINGS_KEPT);
             self.flush(FLUSH_BYTES)?;
         }
         self.out.push(b']');
@@ -184,6 +192,7 @@ async fn start_export(
         datastore,
         sender,
         out: Vec::new(),
+        encodings: DataEncodings::default(),
     };
     rocket::tokio::task::spawn_blocking(move || producer.run(bucket_ids, skip_missing));
     match rest.recv().await {

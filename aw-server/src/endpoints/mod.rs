@@ -37,6 +37,7 @@ mod streamed_body;
 mod upstream;
 mod webui;
 pub mod webui_embedded;
+mod wire;
 
 use std::path::PathBuf;
 

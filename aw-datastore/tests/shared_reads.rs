@@ -1,0 +1,200 @@
+//! `get_events_shared` answers exactly what `get_events` answers (rows, ids, order,
+//! clipping, limits, errors), on the worker and on reader threads, and events with
+//! equal stored data share one decoded map.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "test code"
+)]
+
+mod common;
+
+use std::sync::Arc;
+
+use aw_datastore::native::Datastore;
+use aw_datastore::{DatastoreError, EventQuery};
+use aw_models::{Event, SharedEvent};
+use common::{bucket, event, range};
+use serde_json::json;
+
+/// 1500 events over ~2 days in bucket `b`: 7 distinct data values, a few long events
+/// that reach far past their neighbours, and ties in start time. Returns them with ids.
+fn fill(datastore: &Datastore) -> Vec<Event> {
+    datastore.create_bucket(bucket("b")).unwrap();
+    let start = aw_models::time::parse_json_datetime("2024-03-01T00:00:00Z").unwrap();
+    let events: Vec<Event> = (0..1500_i64)
+        .map(|idx| {
+            let secs = if idx % 97 == 0 { 20_000.0 } else { 90.5 };
+            let mut event = event(
+                "2024-03-01T00:00:00Z",
+                secs,
+                json!({"app": format!("app{}", idx % 7), "title": "t", "n": idx % 7}),
+            );
+            event.timestamp = start + chrono::TimeDelta::seconds(idx * 100 - idx % 3);
+            event
+        })
+        .collect();
+    datastore.insert_events("b", events).unwrap()
+}
+
+/// What a read must answer, computed the naive way: touching the inclusive range,
+/// start descending, end ascending, id ascending, limited, then clipped.
+fn expected(stored: &[Event], query: EventQuery) -> Vec<Event> {
+    let start = query.start.unwrap_or(chrono::DateTime::UNIX_EPOCH);
+    let end = query
+        .end
+        .unwrap_or_else(|| aw_models::time::from_nanos(i64::MAX));
+    let mut found: Vec<Event> = stored
+        .iter()
+        .filter(|e| start <= end && e.calculate_endtime() >= start && e.timestamp <= end)
+        .cloned()
+        .collect();
+    found.sort_by_key(|e| (std::cmp::Reverse(e.timestamp), e.calculate_endtime(), e.id));
+    found.truncate(query.limit.map_or(usize::MAX, |limit| limit as usize));
+    for event in &mut found {
+        let event_end = event.calculate_endtime().min(end);
+        event.timestamp = event.timestamp.max(start);
+        event.duration = event_end - event.timestamp;
+    }
+    found
+}
+
+fn with_ids(events: Vec<Event>) -> Vec<(Option<i64>, Event)> {
+    events.into_iter().map(|event| (event.id, event)).collect()
+}
+
+/// Ranges and limits covering: everything, small limits (answered by the worker),
+/// large ones (reader threads), clipping at either end, an empty and a reversed range.
+fn queries() -> Vec<EventQuery> {
+    let (from, to) = (Some("2024-03-01T10:00:30Z"), Some("2024-03-02T05:59:59.5Z"));
+    vec![
+        EventQuery::default(),
+        range(None, None, Some(1)),
+        range(None, None, Some(1000)),
+        range(None, None, Some(1001)),
+        range(from, to, None),
+        range(from, to, Some(3)),
+        range(from, None, Some(5000)),
+        range(None, to, Some(10)),
+        range(Some("2030-01-01T00:00:00Z"), None, None),
+        range(to, from, None),
+        range(
+            Some("2024-03-01T00:00:00Z"),
+            Some("2024-03-01T00:00:00Z"),
+            None,
+        ),
+    ]
+}
+
+fn check_answers(datastore: &Datastore, stored: &[Event]) {
+    for query in queries() {
+        let plain = datastore.get_events("b", query).unwrap();
+        assert_eq!(
+            with_ids(plain.clone()),
+            with_ids(expected(stored, query)),
+            "{query:?}"
+        );
+        let shared = datastore.get_events_shared("b", query).unwrap();
+        let json_plain = serde_json::to_string(&plain).unwrap();
+        assert_eq!(
+            serde_json::to_string(&shared).unwrap(),
+            json_plain,
+            "{query:?}"
+        );
+        let converted: Vec<Event> = shared.into_iter().map(SharedEvent::into_event).collect();
+        assert_eq!(with_ids(converted), with_ids(plain), "{query:?}");
+    }
+}
+
+#[test]
+fn shared_reads_equal_plain_reads_on_file_and_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Datastore::open_file(&dir.path().join("shared.db")).unwrap();
+    let memory = Datastore::open_in_memory().unwrap();
+    for datastore in [&file, &memory] {
+        let stored = fill(datastore);
+        check_answers(datastore, &stored);
+        let everything = datastore.get_events_shared("b", EventQuery::default());
+        assert_eq!(everything.unwrap().len(), 1500);
+        assert!(matches!(
+            datastore.get_events_shared("nob", EventQuery::default()),
+            Err(DatastoreError::NoSuchBucket { bucket_id }) if bucket_id == "nob"
+        ));
+    }
+}
+
+/// Equal data shares one allocation in a read, and in an export stream's chunk.
+#[test]
+fn equal_data_is_decoded_once() {
+    let datastore = Datastore::open_in_memory().unwrap();
+    fill(&datastore);
+    let reads = [
+        datastore
+            .get_events_shared("b", EventQuery::default())
+            .unwrap(),
+        datastore
+            .get_events_shared("b", range(None, None, Some(500)))
+            .unwrap(),
+        datastore
+            .stream_events("b")
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap(),
+    ];
+    for events in reads {
+        let mut distinct: Vec<&Arc<aw_models::JsonMap>> = Vec::new();
+        for event in &events {
+            match distinct.iter().find(|data| **data == &event.data) {
+                Some(data) => assert!(Arc::ptr_eq(data, &event.data)),
+                None => distinct.push(&event.data),
+            }
+        }
+        assert_eq!(distinct.len(), 7);
+    }
+}
+
+/// Texts written by other programs (spaces, unsorted keys, other number forms, and
+/// text that is no JSON object at all) read the same both ways.
+#[test]
+fn foreign_stored_texts_read_the_same_both_ways() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("foreign.db");
+    let mut stored = {
+        let datastore = Datastore::open_file(&path).unwrap();
+        fill(&datastore)
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        r#"UPDATE events SET data = '{"b": 1, "a": 2.50, "c": 1.0e2}' WHERE id % 5 = 0;
+           UPDATE events SET data = 'not json' WHERE id % 11 = 0;
+           UPDATE events SET data = '[1,2]' WHERE id % 13 = 0;"#,
+    )
+    .unwrap();
+    drop(conn);
+    for event in &mut stored {
+        let id = event.id.unwrap();
+        if id % 5 == 0 {
+            event.data = serde_json::from_str(r#"{"a":2.5,"b":1,"c":100.0}"#).unwrap();
+        }
+        if id % 11 == 0 || id % 13 == 0 {
+            event.data = aw_models::JsonMap::new();
+        }
+    }
+    let datastore = Datastore::open_file(&path).unwrap();
+    check_answers(&datastore, &stored);
+    let events = datastore.get_events("b", EventQuery::default()).unwrap();
+    let foreign = events.iter().find(|e| e.id == Some(5)).unwrap();
+    assert_eq!(
+        serde_json::to_string(&foreign.data).unwrap(),
+        r#"{"a":2.5,"b":1,"c":100.0}"#
+    );
+    assert!(events
+        .iter()
+        .find(|e| e.id == Some(11))
+        .unwrap()
+        .data
+        .is_empty());
+}
