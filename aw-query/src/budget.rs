@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aw_models::{Bucket, Event};
+use aw_models::{Bucket, SharedEvent};
 use chrono::{DateTime, Utc};
 
 use crate::datastore::{DatastoreQueryError, QueryDatastore};
@@ -117,7 +117,7 @@ impl Budget {
     }
 
     /// Counts events read from the datastore.
-    fn add_events(&self, events: &[Event]) -> Result<()> {
+    fn add_events(&self, events: &[SharedEvent]) -> Result<()> {
         let count = add(&self.events, events.len());
         if count > self.limits.max_events {
             return Err(QueryError::LimitExceeded(format!(
@@ -170,7 +170,7 @@ fn limit_error(what: &str, bytes: usize, limit: usize, key: &str) -> QueryError 
 }
 
 /// Estimated memory of one event: its value slot plus its data.
-pub(crate) fn event_bytes(event: &Event) -> usize {
+pub(crate) fn event_bytes(event: &SharedEvent) -> usize {
     event
         .data
         .iter()
@@ -212,7 +212,7 @@ impl QueryDatastore for Metered<'_> {
         bucket_id: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> std::result::Result<Vec<Event>, DatastoreQueryError> {
+    ) -> std::result::Result<Vec<SharedEvent>, DatastoreQueryError> {
         self.budget
             .check_time()
             .map_err(|err| self.budget.trip(err))?;

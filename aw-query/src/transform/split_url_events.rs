@@ -1,36 +1,47 @@
 //! `split_url_events`: adds `$protocol`, `$domain`, `$path` and `$params` from `data.url` (§7.8).
 
-use aw_models::Event;
+use std::sync::Arc;
+
+use aw_models::{JsonMap, SharedEvent};
 use serde_json::Value;
 use url::Url;
 
+use super::memo::DataMemo;
+
 /// For each event whose `data.url` is a string that parses as an absolute WHATWG URL,
-/// sets the four keys (overwriting); other events are unchanged.
-pub fn split_url_events(mut events: Vec<Event>) -> Vec<Event> {
+/// sets the four keys (overwriting); other events are unchanged. Each distinct data is
+/// parsed once, and events that shared it share the new data.
+pub fn split_url_events(mut events: Vec<SharedEvent>) -> Vec<SharedEvent> {
+    let mut memo = DataMemo::new();
     for event in &mut events {
-        let Some(url) = event
-            .data
-            .get("url")
-            .and_then(Value::as_str)
-            .and_then(|text| Url::parse(text).ok())
-        else {
-            continue;
-        };
-        let domain = match url.host_str() {
-            Some(host) => strip_www(host).to_string(),
-            None => url.scheme().to_string(),
-        };
-        let parts = [
-            ("$protocol", url.scheme().to_string()),
-            ("$domain", domain),
-            ("$path", url.path().to_string()),
-            ("$params", url.query().unwrap_or("").to_string()),
-        ];
-        for (key, value) in parts {
-            event.data.insert(key.to_string(), Value::String(value));
+        if let Some(output) = memo.get_or_insert_with(&event.data, with_url_parts) {
+            event.data = Arc::clone(output);
         }
     }
     events
+}
+
+/// `data` with the four keys set, or `None` when its `url` is not an absolute URL.
+fn with_url_parts(data: &JsonMap) -> Option<Arc<JsonMap>> {
+    let url = data
+        .get("url")
+        .and_then(Value::as_str)
+        .and_then(|text| Url::parse(text).ok())?;
+    let domain = match url.host_str() {
+        Some(host) => strip_www(host).to_string(),
+        None => url.scheme().to_string(),
+    };
+    let parts = [
+        ("$protocol", url.scheme().to_string()),
+        ("$domain", domain),
+        ("$path", url.path().to_string()),
+        ("$params", url.query().unwrap_or("").to_string()),
+    ];
+    let mut data = data.clone();
+    for (key, value) in parts {
+        data.insert(key.to_string(), Value::String(value));
+    }
+    Some(Arc::new(data))
 }
 
 /// The host without any number of leading `www.`.

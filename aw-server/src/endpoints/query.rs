@@ -6,7 +6,7 @@
 
 use aw_datastore::native::Datastore;
 use aw_datastore::{DatastoreError, EventQuery};
-use aw_models::{Bucket, Event, Query};
+use aw_models::{Bucket, Query, SharedEvent};
 use aw_query::{DataType, DatastoreQueryError, QueryDatastore, QueryLimits};
 use chrono::{DateTime, Utc};
 use rocket::serde::json::Json;
@@ -36,15 +36,17 @@ impl QueryDatastore for QuerySource {
         bucket_id: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Event>, DatastoreQueryError> {
+    ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
         let query = EventQuery {
             start: Some(start),
             end: Some(end),
             limit: None,
         };
-        self.0
+        let events = self
+            .0
             .get_events(bucket_id, query)
-            .map_err(QuerySource::convert)
+            .map_err(QuerySource::convert)?;
+        Ok(events.into_iter().map(SharedEvent::from).collect())
     }
 
     fn get_buckets(&self) -> Result<Vec<Bucket>, DatastoreQueryError> {

@@ -1,0 +1,85 @@
+//! [`DataMemo`]: one result per distinct data allocation, within one transform call.
+//!
+//! Events read from the datastore share their data when it is equal, so a transform
+//! that decides or builds something from an event's data alone can do it once per
+//! `Arc` instead of once per event. What must stay true: the memo is keyed by the
+//! `Arc`'s address and keeps a clone of that `Arc` in the entry, so the allocation
+//! cannot be freed (and its address reused by other data) while the memo lives.
+//! Two `Arc`s with equal data are simply two entries; the memo never decides meaning.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use aw_models::JsonMap;
+
+/// Results of `V` per distinct data allocation.
+pub(crate) struct DataMemo<V> {
+    entries: HashMap<*const JsonMap, (Arc<JsonMap>, V), BuildHasherDefault<AddressHasher>>,
+}
+
+impl<V> DataMemo<V> {
+    pub(crate) fn new() -> DataMemo<V> {
+        DataMemo {
+            entries: HashMap::default(),
+        }
+    }
+
+    /// The result for `data`, computed by `compute` the first time this allocation is seen.
+    pub(crate) fn get_or_insert_with(
+        &mut self,
+        data: &Arc<JsonMap>,
+        compute: impl FnOnce(&JsonMap) -> V,
+    ) -> &V {
+        let (_, value) = self
+            .entries
+            .entry(Arc::as_ptr(data))
+            .or_insert_with(|| (Arc::clone(data), compute(data)));
+        value
+    }
+}
+
+/// A hasher for addresses: they are already unique, so one multiply spreads them
+/// (the low bits, always zero for aligned maps, are shifted out of the result).
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+
+    fn write_usize(&mut self, address: usize) {
+        self.0 = (address as u64)
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(20);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_computation_per_allocation() {
+        let shared = Arc::new(JsonMap::new());
+        let equal_copy = Arc::new(JsonMap::new());
+        let mut memo = DataMemo::new();
+        let mut calls = 0;
+        for data in [&shared, &shared, &equal_copy, &shared] {
+            memo.get_or_insert_with(data, |_| {
+                calls += 1;
+                calls
+            });
+        }
+        assert_eq!(calls, 2);
+        assert_eq!(*memo.get_or_insert_with(&shared, |_| 0), 1);
+        assert_eq!(*memo.get_or_insert_with(&equal_copy, |_| 0), 2);
+    }
+}
