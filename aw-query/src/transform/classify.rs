@@ -103,6 +103,27 @@ mod tests {
     }
 
     #[test]
+    fn shared_input_gives_shared_output_and_stays_unchanged() {
+        let rules = vec![(names(&["Work"]), regex("vim", None))];
+        let first = ev(0.0, 1.0, json!({"app": "vim"}));
+        let mut second = first.clone();
+        second.timestamp += chrono::TimeDelta::seconds(5);
+        let equal_copy = ev(9.0, 1.0, json!({"app": "vim"}));
+        let input = Arc::clone(&first.data);
+        let mut out = categorize(vec![first, second, equal_copy], &rules);
+        assert_eq!(*input, *ev(0.0, 1.0, json!({"app": "vim"})).data);
+        assert!(Arc::ptr_eq(&out[0].data, &out[1].data));
+        assert!(!Arc::ptr_eq(&out[0].data, &out[2].data));
+        assert_eq!(out[0].data, out[2].data);
+        out[1].data_mut().insert("x".into(), json!(1));
+        assert_eq!(
+            json!(&*out[0].data),
+            json!({"app": "vim", "$category": ["Work"]})
+        );
+        assert_eq!(out[1].data.len(), 3);
+    }
+
+    #[test]
     fn tags_are_sorted_and_unique() {
         let rules = vec![
             ("b".to_string(), regex("x", None)),

@@ -59,6 +59,21 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn shared_input_gives_shared_output_and_stays_unchanged() {
+        let first = ev(0.0, 1.0, json!({"url": "https://www.a.org/p?q"}));
+        let second = first.clone();
+        let unparsed = ev(2.0, 1.0, json!({"url": "nope"}));
+        let (input, unparsed_input) = (Arc::clone(&first.data), Arc::clone(&unparsed.data));
+        let mut out = split_url_events(vec![first, second, unparsed]);
+        assert_eq!(input.len(), 1);
+        assert!(Arc::ptr_eq(&out[0].data, &out[1].data));
+        assert!(Arc::ptr_eq(&out[2].data, &unparsed_input));
+        out[0].data_mut().remove("$domain");
+        assert_eq!(out[1].data["$domain"], "a.org");
+        assert_eq!(out[0].data.len(), 4);
+    }
+
+    #[test]
     fn splits() {
         let cases = [
             (
