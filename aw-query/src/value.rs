@@ -10,6 +10,7 @@ use serde::{Serialize, Serializer};
 
 use crate::error::{QueryError, Result};
 use crate::functions::Builtin;
+use crate::transform::memo::MeasureMemo;
 
 /// A query value (docs/QUERY.md §5.1).
 ///
@@ -84,19 +85,25 @@ impl DataType {
     }
 
     /// Estimated memory of this value in bytes (the query budget's measure): the size
-    /// of a value slot per node, plus string contents, plus each event's data.
+    /// of a value slot per node, plus string contents, plus each event's data (each
+    /// distinct data measured once, but counted for every event holding it).
     pub fn approx_bytes(&self) -> usize {
+        self.approx_bytes_with(&mut MeasureMemo::new())
+    }
+
+    /// [`DataType::approx_bytes`], measuring each distinct data once across calls sharing `memo`.
+    pub(crate) fn approx_bytes_with<'a>(&'a self, memo: &mut MeasureMemo<'a, usize>) -> usize {
         let node = std::mem::size_of::<DataType>();
         match self {
             DataType::String(text) => node.saturating_add(text.len()),
-            DataType::Event(event) => crate::budget::event_bytes(event),
+            DataType::Event(event) => crate::budget::event_bytes(event, memo),
             DataType::List(items) => items
                 .iter()
-                .map(DataType::approx_bytes)
+                .map(|item| item.approx_bytes_with(memo))
                 .fold(node, usize::saturating_add),
             DataType::Dict(map) => map
                 .iter()
-                .map(|(key, value)| key.len().saturating_add(value.approx_bytes()))
+                .map(|(key, value)| key.len().saturating_add(value.approx_bytes_with(memo)))
                 .fold(node.saturating_mul(2), usize::saturating_add),
             DataType::None | DataType::Bool(_) | DataType::Number(_) | DataType::Function(_) => {
                 node

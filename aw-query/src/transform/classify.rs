@@ -5,8 +5,8 @@ use std::sync::Arc;
 use aw_models::{JsonMap, SharedEvent};
 use serde_json::Value;
 
-use super::memo::DataMemo;
 use crate::rules::Rule;
+use crate::transform::memo::DataMemo;
 
 /// Sets `$category` to the name of the deepest matching rule; on equal depth the later
 /// rule wins (so any matching depth-1 rule replaces the default `["Uncategorized"]`),

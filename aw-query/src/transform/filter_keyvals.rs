@@ -4,8 +4,8 @@ use aw_models::{JsonMap, SharedEvent};
 use fancy_regex::Regex;
 use serde_json::Value;
 
-use super::memo::DataMemo;
 use super::EventSource;
+use crate::transform::memo::DataMemo;
 
 /// Keeps events whose `data[key]` exists and JSON-equals one of `values` (order kept).
 pub fn filter_keyvals<E: EventSource>(

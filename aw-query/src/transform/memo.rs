@@ -1,14 +1,18 @@
-//! [`DataMemo`]: one result per distinct data allocation, within one transform call.
+//! [`DataMemo`]: one result per distinct data allocation, within one transform call
+//! (or one measurement of a value).
 //!
 //! Events read from the datastore share their data when it is equal, so a transform
 //! that decides or builds something from an event's data alone can do it once per
-//! `Arc` instead of once per event. What must stay true: the memo is keyed by the
+//! `Arc` instead of once per event (the budget measures data this way too). What must stay true: the memo is keyed by the
 //! `Arc`'s address and keeps a clone of that `Arc` in the entry, so the allocation
 //! cannot be freed (and its address reused by other data) while the memo lives.
 //! Two `Arc`s with equal data are simply two entries; the memo never decides meaning.
+//! [`MeasureMemo`] keeps no clone: it borrows every data it saw for its own lifetime,
+//! which the borrow checker enforces, so the addresses cannot be reused either.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use aw_models::JsonMap;
@@ -36,6 +40,33 @@ impl<V> DataMemo<V> {
             .entry(Arc::as_ptr(data))
             .or_insert_with(|| (Arc::clone(data), compute(data)));
         value
+    }
+}
+
+/// Results of `V` per distinct data allocation, for data borrowed for `'a`.
+pub(crate) struct MeasureMemo<'a, V> {
+    entries: HashMap<*const JsonMap, V, BuildHasherDefault<AddressHasher>>,
+    borrowed: PhantomData<&'a JsonMap>,
+}
+
+impl<'a, V: Copy> MeasureMemo<'a, V> {
+    pub(crate) fn new() -> MeasureMemo<'a, V> {
+        MeasureMemo {
+            entries: HashMap::default(),
+            borrowed: PhantomData,
+        }
+    }
+
+    /// The result for `data`, computed by `compute` the first time this allocation is seen.
+    pub(crate) fn get_or_insert_with(
+        &mut self,
+        data: &'a Arc<JsonMap>,
+        compute: impl FnOnce(&JsonMap) -> V,
+    ) -> V {
+        *self
+            .entries
+            .entry(Arc::as_ptr(data))
+            .or_insert_with(|| compute(data))
     }
 }
 

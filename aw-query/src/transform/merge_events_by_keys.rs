@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use aw_models::{JsonMap, SharedEvent};
 
-use super::memo::DataMemo;
 use super::EventSource;
+use crate::transform::memo::DataMemo;
 
 /// Groups events by the values of `keys` and sums each group's durations.
 ///
@@ -21,7 +21,7 @@ pub fn merge_events_by_keys<E: EventSource>(events: Vec<E>, keys: &[String]) -> 
     if keys.is_empty() {
         return Vec::new();
     }
-    let mut groups: HashMap<String, usize> = HashMap::new();
+    let mut groups: HashMap<Vec<u8>, usize> = HashMap::new();
     // Per distinct data: its group's index in `out`, `None` if a key is missing.
     let mut group_of: DataMemo<Option<usize>> = DataMemo::new();
     let mut out: Vec<SharedEvent> = Vec::new();
@@ -50,14 +50,16 @@ pub fn merge_events_by_keys<E: EventSource>(events: Vec<E>, keys: &[String]) -> 
     out
 }
 
-/// The values of `keys` rendered as JSON and joined with `.`, or `None` if one is missing.
-fn group_key(data: &JsonMap, keys: &[String]) -> Option<String> {
-    let mut rendered = String::new();
+/// The values of `keys` rendered as compact JSON and joined with `.`, or `None` if one
+/// is missing.
+fn group_key(data: &JsonMap, keys: &[String]) -> Option<Vec<u8>> {
+    let mut rendered = Vec::new();
     for (idx, key) in keys.iter().enumerate() {
         if idx > 0 {
-            rendered.push('.');
+            rendered.push(b'.');
         }
-        rendered.push_str(&data.get(key)?.to_string());
+        // Writing JSON into a Vec<u8> cannot fail.
+        serde_json::to_writer(&mut rendered, data.get(key)?).ok()?;
     }
     Some(rendered)
 }

@@ -14,7 +14,7 @@ pub mod filter_keyvals;
 pub mod filter_period_intersect;
 pub mod flood;
 pub mod limit;
-mod memo;
+pub(crate) mod memo;
 pub mod merge_events_by_keys;
 pub mod period_union;
 pub mod sort;

@@ -6,7 +6,7 @@ use aw_models::{JsonMap, SharedEvent};
 use serde_json::Value;
 use url::Url;
 
-use super::memo::DataMemo;
+use crate::transform::memo::DataMemo;
 
 /// For each event whose `data.url` is a string that parses as an absolute WHATWG URL,
 /// sets the four keys (overwriting); other events are unchanged. Each distinct data is
@@ -21,7 +21,8 @@ pub fn split_url_events(mut events: Vec<SharedEvent>) -> Vec<SharedEvent> {
     events
 }
 
-/// `data` with the four keys set, or `None` when its `url` is not an absolute URL.
+/// `data` with the four keys set, or `None` when its `url` is not an absolute URL or
+/// the keys already hold those values.
 fn with_url_parts(data: &JsonMap) -> Option<Arc<JsonMap>> {
     let url = data
         .get("url")
@@ -37,6 +38,13 @@ fn with_url_parts(data: &JsonMap) -> Option<Arc<JsonMap>> {
         ("$path", url.path().to_string()),
         ("$params", url.query().unwrap_or("").to_string()),
     ];
+    // A second split of the same data changes nothing: keep the input.
+    let unchanged = parts
+        .iter()
+        .all(|(key, value)| data.get(*key).and_then(Value::as_str) == Some(value.as_str()));
+    if unchanged {
+        return None;
+    }
     let mut data = data.clone();
     for (key, value) in parts {
         data.insert(key.to_string(), Value::String(value));
