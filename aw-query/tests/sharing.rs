@@ -1,8 +1,8 @@
 //! Sharing of event data is never observable: random window, AFK and browser data
 //! drawn from small pools (so many events have equal data) is run through aw-webui's
-//! queries and programs using every data-dependent transform, once from a datastore
-//! that stores equal data once and once from one where every event owns its data; the
-//! serialised answers (or error texts) must be identical.
+//! queries and programs using every data-dependent transform, from a datastore that
+//! stores equal data once, from one where every event owns its data, and from one whose
+//! reads hand out fresh copies; the serialised answers must be identical.
 #![allow(
     clippy::indexing_slicing,
     clippy::unwrap_used,
@@ -14,7 +14,7 @@ mod common;
 use aw_models::time::from_nanos;
 use aw_models::{Event, JsonMap};
 use chrono::TimeDelta;
-use common::{run_with, to_json_text, FixtureBucket, Sharing};
+use common::{run_with, to_json_text, FixtureBucket, Sharing, SHARING_MODES};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -158,9 +158,11 @@ proptest! {
         for program in programs() {
             for periods in [&PERIODS[..1], &PERIODS[1..]] {
                 let shared = to_json_text(run_with(&program, periods, &buckets, Sharing::Interned));
-                let unshared = to_json_text(run_with(&program, periods, &buckets, Sharing::PerEvent));
                 prop_assert!(shared.is_ok(), "{program}: {shared:?}");
-                prop_assert_eq!(shared, unshared, "{}", program);
+                for sharing in [Sharing::PerEvent, Sharing::FreshCopies] {
+                    let other = to_json_text(run_with(&program, periods, &buckets, sharing));
+                    prop_assert_eq!(&shared, &other, "{:?}: {}", sharing, program);
+                }
             }
         }
     }
@@ -179,7 +181,7 @@ t = tag(raw, [["x", {"type": "regex", "regex": "."}]]);
 s = split_url_events(web);
 return [raw == query_bucket("aw-watcher-window_myhost"), web == query_bucket("aw-watcher-web-firefox_myhost"),
   c == raw, s == web, t == c];"#;
-    for sharing in [Sharing::Interned, Sharing::PerEvent] {
+    for sharing in SHARING_MODES {
         let got = to_json_text(run_with(program, &PERIODS[..1], &buckets, sharing));
         assert_eq!(
             got.as_deref(),

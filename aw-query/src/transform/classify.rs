@@ -40,7 +40,8 @@ pub fn tag(events: Vec<SharedEvent>, rules: &[(String, Rule)]) -> Vec<SharedEven
     })
 }
 
-/// Sets `key` to `value(data)` in every event, computing one new map per distinct input.
+/// Sets `key` to `value(data)` in every event: in place where only this event holds
+/// the data, else computing one new map per distinct shared input.
 fn with_key(
     mut events: Vec<SharedEvent>,
     key: &str,
@@ -48,6 +49,11 @@ fn with_key(
 ) -> Vec<SharedEvent> {
     let mut memo = DataMemo::new();
     for event in &mut events {
+        if let Some(data) = Arc::get_mut(&mut event.data) {
+            let computed = value(data);
+            data.insert(key.to_string(), computed);
+            continue;
+        }
         let output = memo.get_or_insert_with(&event.data, |input| {
             let computed = value(input);
             let mut data = input.clone();

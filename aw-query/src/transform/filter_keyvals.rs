@@ -35,7 +35,7 @@ fn keep<E: EventSource>(events: Vec<E>, pred: impl Fn(&JsonMap) -> bool) -> Vec<
     let mut memo = DataMemo::new();
     events
         .into_iter()
-        .filter(|event| *memo.get_or_insert_with(&event.borrow().data, &pred))
+        .filter(|event| memo.get(&event.borrow().data, &pred))
         .map(E::into_event)
         .collect()
 }

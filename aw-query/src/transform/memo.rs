@@ -29,6 +29,18 @@ impl<V> DataMemo<V> {
         }
     }
 
+    /// The result for `data`, computed directly when `data` has no other owner (no
+    /// other event can share it, so remembering it gains nothing), else memoised.
+    pub(crate) fn get(&mut self, data: &Arc<JsonMap>, compute: impl FnOnce(&JsonMap) -> V) -> V
+    where
+        V: Clone,
+    {
+        if has_one_owner(data) {
+            return compute(data);
+        }
+        self.get_or_insert_with(data, compute).clone()
+    }
+
     /// The result for `data`, computed by `compute` the first time this allocation is seen.
     pub(crate) fn get_or_insert_with(
         &mut self,
@@ -57,17 +69,27 @@ impl<'a, V: Copy> MeasureMemo<'a, V> {
         }
     }
 
-    /// The result for `data`, computed by `compute` the first time this allocation is seen.
+    /// The result for `data`, computed by `compute` the first time this allocation is
+    /// seen (every time if it has no other owner).
     pub(crate) fn get_or_insert_with(
         &mut self,
         data: &'a Arc<JsonMap>,
         compute: impl FnOnce(&JsonMap) -> V,
     ) -> V {
+        if has_one_owner(data) {
+            return compute(data);
+        }
         *self
             .entries
             .entry(Arc::as_ptr(data))
             .or_insert_with(|| compute(data))
     }
+}
+
+/// Whether `data` has a single owner. Only that owner can clone it, so the answer
+/// cannot turn false under our feet; a stale "shared" only costs a memo entry.
+fn has_one_owner(data: &Arc<JsonMap>) -> bool {
+    Arc::strong_count(data) == 1 && Arc::weak_count(data) == 0
 }
 
 /// A hasher for addresses: they are already unique, so one multiply spreads them

@@ -29,7 +29,7 @@ pub fn merge_events_by_keys<E: EventSource>(events: Vec<E>, keys: &[String]) -> 
         let event: &SharedEvent = source.borrow();
         let next_idx = out.len();
         let mut is_new = false;
-        let group_idx = *group_of.get_or_insert_with(&event.data, |data| {
+        let group_idx = group_of.get(&event.data, |data| {
             let group_key = group_key(data, keys)?;
             Some(*groups.entry(group_key).or_insert_with(|| {
                 is_new = true;

@@ -9,21 +9,36 @@ use url::Url;
 use crate::transform::memo::DataMemo;
 
 /// For each event whose `data.url` is a string that parses as an absolute WHATWG URL,
-/// sets the four keys (overwriting); other events are unchanged. Each distinct data is
-/// parsed once, and events that shared it share the new data.
+/// sets the four keys (overwriting); other events are unchanged. Data only this event
+/// holds is changed in place; shared data is parsed once, and the events that shared
+/// it share the new data.
 pub fn split_url_events(mut events: Vec<SharedEvent>) -> Vec<SharedEvent> {
     let mut memo = DataMemo::new();
     for event in &mut events {
-        if let Some(output) = memo.get_or_insert_with(&event.data, with_url_parts) {
+        if let Some(data) = Arc::get_mut(&mut event.data) {
+            if let Some(parts) = url_parts(data) {
+                set_parts(data, parts);
+            }
+            continue;
+        }
+        let output = memo.get_or_insert_with(&event.data, |input| {
+            let parts = url_parts(input)?;
+            let mut data = input.clone();
+            set_parts(&mut data, parts);
+            Some(Arc::new(data))
+        });
+        if let Some(output) = output {
             event.data = Arc::clone(output);
         }
     }
     events
 }
 
-/// `data` with the four keys set, or `None` when its `url` is not an absolute URL or
-/// the keys already hold those values.
-fn with_url_parts(data: &JsonMap) -> Option<Arc<JsonMap>> {
+type UrlParts = [(&'static str, String); 4];
+
+/// The four keys and their values, or `None` when `data.url` is not an absolute URL
+/// or the keys already hold those values (the desktop query splits its events twice).
+fn url_parts(data: &JsonMap) -> Option<UrlParts> {
     let url = data
         .get("url")
         .and_then(Value::as_str)
@@ -38,18 +53,16 @@ fn with_url_parts(data: &JsonMap) -> Option<Arc<JsonMap>> {
         ("$path", url.path().to_string()),
         ("$params", url.query().unwrap_or("").to_string()),
     ];
-    // A second split of the same data changes nothing: keep the input.
     let unchanged = parts
         .iter()
         .all(|(key, value)| data.get(*key).and_then(Value::as_str) == Some(value.as_str()));
-    if unchanged {
-        return None;
-    }
-    let mut data = data.clone();
+    (!unchanged).then_some(parts)
+}
+
+fn set_parts(data: &mut JsonMap, parts: UrlParts) {
     for (key, value) in parts {
         data.insert(key.to_string(), Value::String(value));
     }
-    Some(Arc::new(data))
 }
 
 /// The host without any number of leading `www.`.
