@@ -1,14 +1,16 @@
-//! [`DataMemo`]: one result per distinct data allocation, within one transform call
-//! (or one measurement of a value).
+//! [`DataMemo`]: one result per distinct data allocation within one transform call,
+//! and [`MeasureMemo`], the same while measuring a value that stays borrowed.
 //!
 //! Events read from the datastore share their data when it is equal, so a transform
 //! that decides or builds something from an event's data alone can do it once per
-//! `Arc` instead of once per event (the budget measures data this way too). What must stay true: the memo is keyed by the
-//! `Arc`'s address and keeps a clone of that `Arc` in the entry, so the allocation
-//! cannot be freed (and its address reused by other data) while the memo lives.
-//! Two `Arc`s with equal data are simply two entries; the memo never decides meaning.
-//! [`MeasureMemo`] keeps no clone: it borrows every data it saw for its own lifetime,
-//! which the borrow checker enforces, so the addresses cannot be reused either.
+//! `Arc` instead of once per event (the budget measures data this way too).
+//!
+//! What must stay true: a memo is keyed by the `Arc`'s address, and the allocation must
+//! outlive the memo so its address cannot be reused by other data meanwhile.
+//! [`DataMemo`] keeps a clone of the `Arc` in each entry; [`MeasureMemo`] borrows every
+//! data it saw for its own lifetime, which the borrow checker enforces. Two `Arc`s with
+//! equal data are simply two entries: the memo never decides meaning. Data with a
+//! single owner is computed directly, since no other event can share it.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -92,10 +94,11 @@ fn has_one_owner(data: &Arc<JsonMap>) -> bool {
     Arc::strong_count(data) == 1 && Arc::weak_count(data) == 0
 }
 
-/// A hasher for addresses: they are already unique, so one multiply spreads them
-/// (the low bits, always zero for aligned maps, are shifted out of the result).
+/// A hasher for addresses: they are already unique, so one multiply mixes them, and
+/// the rotation moves the well-mixed high bits to where the table takes its index
+/// (the low bits of an aligned address are always zero).
 #[derive(Default)]
-pub(crate) struct AddressHasher(u64);
+struct AddressHasher(u64);
 
 impl Hasher for AddressHasher {
     fn finish(&self) -> u64 {
