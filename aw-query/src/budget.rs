@@ -18,11 +18,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aw_models::{Bucket, Event};
+use aw_models::{Bucket, JsonMap, SharedEvent};
 use chrono::{DateTime, Utc};
 
 use crate::datastore::{DatastoreQueryError, QueryDatastore};
 use crate::error::{QueryError, Result};
+use crate::transform::memo::MeasureMemo;
 use crate::value::DataType;
 
 const MIB: usize = 1024 * 1024;
@@ -122,7 +123,7 @@ impl Budget {
     }
 
     /// Counts events read from the datastore.
-    fn add_events(&self, events: &[Event]) -> Result<()> {
+    fn add_events(&self, events: &[SharedEvent]) -> Result<()> {
         let count = add(&self.events, events.len());
         if count > self.limits.max_events {
             return Err(QueryError::LimitExceeded(format!(
@@ -130,9 +131,10 @@ impl Budget {
                 self.limits.max_events
             )));
         }
+        let mut memo = MeasureMemo::new();
         let bytes = events
             .iter()
-            .map(event_bytes)
+            .map(|event| event_bytes(event, &mut memo))
             .fold(0, usize::saturating_add);
         let total = add(&self.event_bytes, bytes);
         if total > self.limits.max_event_bytes {
@@ -174,13 +176,18 @@ fn limit_error(what: &str, bytes: usize, limit: usize, key: &str) -> QueryError 
     ))
 }
 
-/// Estimated memory of one event: its value slot plus its data.
-pub(crate) fn event_bytes(event: &Event) -> usize {
-    event
-        .data
-        .iter()
+/// Estimated memory of one event: its value slot plus its data, counted for every
+/// event as if unshared (so limits do not depend on sharing) but measured once per
+/// distinct data in `memo`.
+pub(crate) fn event_bytes<'a>(event: &'a SharedEvent, memo: &mut MeasureMemo<'a, usize>) -> usize {
+    let data = memo.get_or_insert_with(&event.data, data_bytes);
+    std::mem::size_of::<DataType>().saturating_add(data)
+}
+
+fn data_bytes(data: &JsonMap) -> usize {
+    data.iter()
         .map(|(key, value)| key.len().saturating_add(json_bytes(value)))
-        .fold(std::mem::size_of::<DataType>(), usize::saturating_add)
+        .fold(0, usize::saturating_add)
 }
 
 /// Estimated memory of a JSON value: a value slot per node plus string contents
@@ -217,7 +224,7 @@ impl QueryDatastore for Metered<'_> {
         bucket_id: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> std::result::Result<Vec<Event>, DatastoreQueryError> {
+    ) -> std::result::Result<Vec<SharedEvent>, DatastoreQueryError> {
         self.budget
             .check_time()
             .map_err(|err| self.budget.trip(err))?;

@@ -1,8 +1,13 @@
 //! [`QueryDatastore`]: what queries read, and [`MemoryDatastore`], an in-memory implementation.
+//!
+//! Events come back as [`SharedEvent`]s: events with equal data may share one
+//! allocation (the query transforms then work once per distinct data), but nothing
+//! may depend on whether they do.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
-use aw_models::{Bucket, Event};
+use aw_models::{Bucket, Event, JsonMap, SharedEvent};
 use chrono::{DateTime, Utc};
 
 /// A datastore failure as `query_bucket` reports it. The `Debug` form is part of the
@@ -26,7 +31,7 @@ pub trait QueryDatastore: Send + Sync {
         bucket_id: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Event>, DatastoreQueryError>;
+    ) -> Result<Vec<SharedEvent>, DatastoreQueryError>;
 
     /// Every bucket (for `find_bucket` and `query_bucket_names`); events may be left out.
     fn get_buckets(&self) -> Result<Vec<Bucket>, DatastoreQueryError>;
@@ -34,17 +39,23 @@ pub trait QueryDatastore: Send + Sync {
 
 /// An in-memory datastore for tests and benchmarks. Ids are handed out from one
 /// counter shared by all buckets, starting at 1, in insertion order.
+///
+/// [`MemoryDatastore::insert_events`] stores equal data once (as the server's interned
+/// reads return it); [`MemoryDatastore::insert_shared_events`] keeps the sharing the
+/// caller chose, e.g. one allocation per event.
 #[derive(Debug, Default, Clone)]
 pub struct MemoryDatastore {
     buckets: BTreeMap<String, StoredBucket>,
     next_id: i64,
+    /// The stored data by its JSON text, one entry per distinct map.
+    interned: HashMap<String, Arc<JsonMap>>,
 }
 
 #[derive(Debug, Clone)]
 struct StoredBucket {
     bucket: Bucket,
     /// Sorted as `get_events` returns them: start descending, end ascending, id ascending.
-    events: Vec<Event>,
+    events: Vec<SharedEvent>,
 }
 
 impl MemoryDatastore {
@@ -53,6 +64,7 @@ impl MemoryDatastore {
         MemoryDatastore {
             buckets: BTreeMap::new(),
             next_id: 1,
+            interned: HashMap::new(),
         }
     }
 
@@ -66,11 +78,34 @@ impl MemoryDatastore {
         self.buckets.insert(stored.bucket.id.clone(), stored);
     }
 
-    /// Stores `events` in order, giving each event without an id the next one.
+    /// Stores `events` in order, giving each event without an id the next one. Events
+    /// with equal data (here and in earlier inserts) share one stored copy.
     pub fn insert_events(
         &mut self,
         bucket_id: &str,
         events: Vec<Event>,
+    ) -> Result<(), DatastoreQueryError> {
+        if !self.buckets.contains_key(bucket_id) {
+            return Err(DatastoreQueryError::NoSuchBucket(bucket_id.to_string()));
+        }
+        let shared = events
+            .into_iter()
+            .map(|event| SharedEvent {
+                id: event.id,
+                timestamp: event.timestamp,
+                duration: event.duration,
+                data: self.intern(event.data),
+            })
+            .collect();
+        self.insert_shared_events(bucket_id, shared)
+    }
+
+    /// Stores `events` in order as they are (sharing data only where they already
+    /// do), giving each event without an id the next one.
+    pub fn insert_shared_events(
+        &mut self,
+        bucket_id: &str,
+        events: Vec<SharedEvent>,
     ) -> Result<(), DatastoreQueryError> {
         let stored = self
             .buckets
@@ -90,6 +125,24 @@ impl MemoryDatastore {
         });
         Ok(())
     }
+
+    /// The stored copy of `data`, added if it is new. A map whose text another,
+    /// unequal map already took (should that happen) gets its own copy.
+    fn intern(&mut self, data: JsonMap) -> Arc<JsonMap> {
+        let text = match serde_json::to_string(&data) {
+            Ok(text) => text,
+            Err(_) => return Arc::new(data),
+        };
+        match self.interned.get(&text) {
+            Some(shared) if **shared == data => Arc::clone(shared),
+            Some(_) => Arc::new(data),
+            None => {
+                let shared = Arc::new(data);
+                self.interned.insert(text, Arc::clone(&shared));
+                shared
+            }
+        }
+    }
 }
 
 impl QueryDatastore for MemoryDatastore {
@@ -98,7 +151,7 @@ impl QueryDatastore for MemoryDatastore {
         bucket_id: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Event>, DatastoreQueryError> {
+    ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
         let stored = self
             .buckets
             .get(bucket_id)
@@ -113,11 +166,11 @@ impl QueryDatastore for MemoryDatastore {
             .map(|event| {
                 let clipped_start = event.timestamp.max(start);
                 let clipped_end = event.calculate_endtime().min(end);
-                Event {
+                SharedEvent {
                     id: event.id,
                     timestamp: clipped_start,
                     duration: clipped_end - clipped_start,
-                    data: event.data.clone(),
+                    data: Arc::clone(&event.data),
                 }
             })
             .collect();

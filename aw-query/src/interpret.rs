@@ -11,6 +11,7 @@ use crate::datastore::QueryDatastore;
 use crate::error::{QueryError, Result};
 use crate::functions::{self, CallCtx, Input};
 use crate::parser::MAX_DEPTH;
+use crate::transform::memo::MeasureMemo;
 use crate::value::DataType;
 
 /// The flat variable environment of one run.
@@ -266,11 +267,11 @@ fn apply(op: BinOp, lhs: DataType, rhs: DataType, budget: &Budget) -> Result<Dat
         BinOp::Add => match (lhs, rhs) {
             (Number(a), Number(b)) => Ok(Number(a + b)),
             (List(mut a), List(b)) => {
-                let a_bytes = a.iter().map(DataType::approx_bytes);
-                let b_bytes = b.iter().map(DataType::approx_bytes);
+                let mut memo = MeasureMemo::new();
                 budget.check_value(
-                    a_bytes
-                        .chain(b_bytes)
+                    a.iter()
+                        .chain(&b)
+                        .map(|item| item.approx_bytes_with(&mut memo))
                         .fold(std::mem::size_of::<DataType>(), usize::saturating_add),
                 )?;
                 a.extend(b);

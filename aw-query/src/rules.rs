@@ -2,7 +2,7 @@
 
 use std::rc::Rc;
 
-use aw_models::Event;
+use aw_models::JsonMap;
 use fancy_regex::Regex;
 
 use crate::error::{QueryError, Result};
@@ -24,9 +24,9 @@ pub enum Rule {
 }
 
 impl Rule {
-    /// Whether the rule matches: some tried value is a string with a regex match.
-    /// A match error (backtrack limit) counts as no match.
-    pub fn matches(&self, event: &Event) -> bool {
+    /// Whether the rule matches an event with `data`: some tried value is a string
+    /// with a regex match. A match error (backtrack limit) counts as no match.
+    pub fn matches(&self, data: &JsonMap) -> bool {
         let Rule::Regex { regex, select_keys } = self else {
             return false;
         };
@@ -36,11 +36,8 @@ impl Rule {
                 .is_some_and(|text| regex.is_match(text).unwrap_or(false))
         };
         match select_keys {
-            Some(keys) => keys
-                .iter()
-                .filter_map(|key| event.data.get(key))
-                .any(is_match),
-            None => event.data.values().any(is_match),
+            Some(keys) => keys.iter().filter_map(|key| data.get(key)).any(is_match),
+            None => data.values().any(is_match),
         }
     }
 }

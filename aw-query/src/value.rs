@@ -4,12 +4,13 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use aw_models::time::{duration_to_secs, format_datetime};
-use aw_models::Event;
+use aw_models::SharedEvent;
 use serde::ser::{Error as _, SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 
 use crate::error::{QueryError, Result};
 use crate::functions::Builtin;
+use crate::transform::memo::MeasureMemo;
 
 /// A query value (docs/QUERY.md §5.1).
 ///
@@ -27,7 +28,7 @@ pub enum DataType {
     /// A string.
     String(String),
     /// An event, made only by functions.
-    Event(Event),
+    Event(SharedEvent),
     /// A list.
     List(Vec<DataType>),
     /// A dict; keys iterate sorted.
@@ -84,19 +85,25 @@ impl DataType {
     }
 
     /// Estimated memory of this value in bytes (the query budget's measure): the size
-    /// of a value slot per node, plus string contents, plus each event's data.
+    /// of a value slot per node, plus string contents, plus each event's data (each
+    /// distinct data measured once, but counted for every event holding it).
     pub fn approx_bytes(&self) -> usize {
+        self.approx_bytes_with(&mut MeasureMemo::new())
+    }
+
+    /// [`DataType::approx_bytes`], measuring each distinct data once across calls sharing `memo`.
+    pub(crate) fn approx_bytes_with<'a>(&'a self, memo: &mut MeasureMemo<'a, usize>) -> usize {
         let node = std::mem::size_of::<DataType>();
         match self {
             DataType::String(text) => node.saturating_add(text.len()),
-            DataType::Event(event) => crate::budget::event_bytes(event),
+            DataType::Event(event) => crate::budget::event_bytes(event, memo),
             DataType::List(items) => items
                 .iter()
-                .map(DataType::approx_bytes)
+                .map(|item| item.approx_bytes_with(memo))
                 .fold(node, usize::saturating_add),
             DataType::Dict(map) => map
                 .iter()
-                .map(|(key, value)| key.len().saturating_add(value.approx_bytes()))
+                .map(|(key, value)| key.len().saturating_add(value.approx_bytes_with(memo)))
                 .fold(node.saturating_mul(2), usize::saturating_add),
             DataType::None | DataType::Bool(_) | DataType::Number(_) | DataType::Function(_) => {
                 node
@@ -145,11 +152,26 @@ impl fmt::Debug for DataType {
             DataType::Bool(value) => write!(f, "Bool({value})"),
             DataType::Number(value) => write!(f, "Number({value})"),
             DataType::String(value) => write!(f, "String({value})"),
-            DataType::Event(event) => write!(f, "Event({event:?})"),
+            DataType::Event(event) => write!(f, "Event({:?})", EventDebug(event)),
             DataType::List(items) => write!(f, "List({items:?})"),
             DataType::Dict(map) => write!(f, "Dict({map:?})"),
             DataType::Function(builtin) => write!(f, "Function({})", builtin.name),
         }
+    }
+}
+
+/// An event's Debug form as upstream prints its `Event` (the struct is named
+/// `Event` whether or not its data is shared).
+struct EventDebug<'a>(&'a SharedEvent);
+
+impl fmt::Debug for EventDebug<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Event")
+            .field("id", &self.0.id)
+            .field("timestamp", &self.0.timestamp)
+            .field("duration", &self.0.duration)
+            .field("data", &*self.0.data)
+            .finish()
     }
 }
 
@@ -184,7 +206,10 @@ impl Serialize for DataType {
 }
 
 /// An event with its keys in sorted order, as upstream's `serde_json::Value` detour gives.
-fn serialize_event<S: Serializer>(event: &Event, ser: S) -> std::result::Result<S::Ok, S::Error> {
+fn serialize_event<S: Serializer>(
+    event: &SharedEvent,
+    ser: S,
+) -> std::result::Result<S::Ok, S::Error> {
     let mut out = ser.serialize_map(Some(4))?;
     out.serialize_entry("data", &SortedData(&event.data))?;
     out.serialize_entry("duration", &duration_to_secs(&event.duration))?;

@@ -9,7 +9,7 @@
 mod common;
 
 use aw_models::time::from_nanos;
-use aw_models::{Event, JsonMap};
+use aw_models::{Event, JsonMap, SharedEvent};
 use aw_query::transform;
 use aw_query::{QueryError, MAX_DEPTH};
 use chrono::TimeDelta;
@@ -125,12 +125,12 @@ proptest! {
     #[test]
     fn flood_output_never_overlaps(spec in prop::collection::vec((0i64..8_000, 0i64..6_000, 0..2u8), 0..40)) {
         // Non-overlapping input (flood keeps overlaps of different data by design).
-        let mut events = Vec::new();
+        let mut events: Vec<SharedEvent> = Vec::new();
         let mut cursor = 0;
         for (gap_ms, duration_ms, label) in spec {
             let start = cursor + gap_ms * 1_000_000;
             let duration = duration_ms * 1_000_000;
-            events.push(event(start, duration, if label == 0 { "a" } else { "b" }));
+            events.push(event(start, duration, if label == 0 { "a" } else { "b" }).into());
             cursor = start + duration;
         }
         let input_spans: Vec<(i64, i64)> = events.iter().map(span).collect();
@@ -152,8 +152,8 @@ proptest! {
         first in prop::collection::vec((0i64..100, 0i64..20), 0..15),
         second in prop::collection::vec((0i64..100, 0i64..20), 0..15),
     ) {
-        let build = |spec: &[(i64, i64)]| -> Vec<Event> {
-            spec.iter().map(|&(start, len)| event(start * SECOND, len * SECOND, "x")).collect()
+        let build = |spec: &[(i64, i64)]| -> Vec<SharedEvent> {
+            spec.iter().map(|&(start, len)| event(start * SECOND, len * SECOND, "x").into()).collect()
         };
         let mut all: Vec<(i64, i64)> = first.iter().chain(&second).map(|&(s, l)| (s * SECOND, (s + l) * SECOND)).collect();
         let expected = naive_union(&mut all);
@@ -184,8 +184,8 @@ proptest! {
                 (start < end).then_some((start, end))
             })
         }).collect();
-        let to_events = |spans: &[(i64, i64)]| -> Vec<Event> {
-            spans.iter().map(|&(s, e)| event(s, e - s, "x")).collect()
+        let to_events = |spans: &[(i64, i64)]| -> Vec<SharedEvent> {
+            spans.iter().map(|&(s, e)| event(s, e - s, "x").into()).collect()
         };
         let got: Vec<(i64, i64)> = transform::filter_period_intersect(to_events(&event_spans), to_events(&filter_spans))
             .iter().map(span).collect();
@@ -193,7 +193,7 @@ proptest! {
     }
 }
 
-fn span(event: &Event) -> (i64, i64) {
+fn span(event: &SharedEvent) -> (i64, i64) {
     let start = event.start_nanos();
     (start, event.end_nanos().unwrap_or(start))
 }

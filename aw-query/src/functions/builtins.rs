@@ -2,7 +2,7 @@
 
 use std::str::FromStr;
 
-use aw_models::{Event, TimeInterval};
+use aw_models::{SharedEvent, TimeInterval};
 use chrono::TimeDelta;
 
 use crate::error::{QueryError, Result};
@@ -93,7 +93,7 @@ pub static BUILTINS: [Builtin; 22] = [
     ),
 ];
 
-fn events(list: Vec<Event>) -> DataType {
+fn events(list: Vec<SharedEvent>) -> DataType {
     DataType::List(list.into_iter().map(DataType::Event).collect())
 }
 

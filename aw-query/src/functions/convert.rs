@@ -78,7 +78,7 @@ pub fn to_list(value: DataType) -> Result<Vec<DataType>> {
 }
 
 /// A borrowed List of Events, with the same checks and messages as [`to_events`].
-fn borrow_events(value: &DataType) -> Result<Vec<&aw_models::Event>> {
+fn borrow_events(value: &DataType) -> Result<Vec<&aw_models::SharedEvent>> {
     let DataType::List(items) = value else {
         return Err(invalid(format!(
             "Expected function parameter of type List, got {value:?}"
@@ -96,7 +96,7 @@ fn borrow_events(value: &DataType) -> Result<Vec<&aw_models::Event>> {
 }
 
 /// A List of Events; the events are moved out of their wrappers, not copied.
-fn to_events(value: DataType) -> Result<Vec<aw_models::Event>> {
+fn to_events(value: DataType) -> Result<Vec<aw_models::SharedEvent>> {
     to_list(value)?
         .into_iter()
         .map(|item| match item {

@@ -6,7 +6,7 @@ pub(crate) mod convert;
 
 use std::collections::VecDeque;
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 use crate::datastore::QueryDatastore;
 use crate::error::{QueryError, Result};
@@ -80,9 +80,9 @@ pub enum Input<'a> {
 /// Events for an [`ArgType::EventsRead`] parameter.
 pub enum EventsIn<'a> {
     /// Moved out of an owned list.
-    Owned(Vec<Event>),
+    Owned(Vec<SharedEvent>),
     /// Borrowed from a variable's list.
-    Borrowed(Vec<&'a Event>),
+    Borrowed(Vec<&'a SharedEvent>),
 }
 
 /// An argument after conversion.
@@ -98,7 +98,7 @@ pub enum Arg<'a> {
     /// [`ArgType::Strings`]
     Strings(Vec<String>),
     /// [`ArgType::Events`]
-    Events(Vec<Event>),
+    Events(Vec<SharedEvent>),
     /// [`ArgType::EventsRead`]
     EventsIn(EventsIn<'a>),
     /// [`ArgType::JsonValues`]
@@ -146,7 +146,7 @@ impl<'a> Args<'a> {
     accessor!(/** The next `Number` argument. */ number, Number, f64);
     accessor!(/** The next `Count` argument. */ count, Count, usize);
     accessor!(/** The next `Strings` argument. */ strings, Strings, Vec<String>);
-    accessor!(/** The next `Events` argument. */ events, Events, Vec<Event>);
+    accessor!(/** The next `Events` argument. */ events, Events, Vec<SharedEvent>);
     accessor!(/** The next `EventsRead` argument. */ events_in, EventsIn, EventsIn<'a>);
     accessor!(/** The next `JsonValues` argument. */ json, Json, Vec<serde_json::Value>);
     accessor!(/** The next `CategoryRules` argument. */ categories, Categories, Vec<(Vec<String>, Rule)>);

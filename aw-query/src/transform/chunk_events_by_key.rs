@@ -1,17 +1,24 @@
 //! `chunk_events_by_key`: merges consecutive runs with equal values of one key (§7.3).
 
-use aw_models::Event;
+use std::sync::Arc;
+
+use aw_models::SharedEvent;
 
 /// Keeps input order; events without `key` are dropped and do not break a run. Each
 /// run of JSON-equal values becomes its first event with the run's summed duration.
-pub fn chunk_events_by_key(events: Vec<Event>, key: &str) -> Vec<Event> {
-    let mut out: Vec<Event> = Vec::new();
+/// An event sharing the run's data continues it without comparing values.
+pub fn chunk_events_by_key(events: Vec<SharedEvent>, key: &str) -> Vec<SharedEvent> {
+    let mut out: Vec<SharedEvent> = Vec::new();
     for event in events {
         let Some(value) = event.data.get(key) else {
             continue;
         };
         match out.last_mut() {
-            Some(run) if run.data.get(key) == Some(value) => run.duration += event.duration,
+            Some(run)
+                if Arc::ptr_eq(&run.data, &event.data) || run.data.get(key) == Some(value) =>
+            {
+                run.duration += event.duration
+            }
             _ => out.push(event),
         }
     }

@@ -1,40 +1,66 @@
 //! `categorize` and `tag`: rule matching over event data (§7.9).
 
-use aw_models::Event;
+use std::sync::Arc;
+
+use aw_models::{JsonMap, SharedEvent};
 use serde_json::Value;
 
 use crate::rules::Rule;
+use crate::transform::memo::DataMemo;
 
 /// Sets `$category` to the name of the deepest matching rule; on equal depth the later
 /// rule wins (so any matching depth-1 rule replaces the default `["Uncategorized"]`),
-/// and an empty name never wins.
-pub fn categorize(mut events: Vec<Event>, rules: &[(Vec<String>, Rule)]) -> Vec<Event> {
+/// and an empty name never wins. The rules run once per distinct data: events that
+/// shared their input data share the output data.
+pub fn categorize(events: Vec<SharedEvent>, rules: &[(Vec<String>, Rule)]) -> Vec<SharedEvent> {
     let uncategorized = vec!["Uncategorized".to_string()];
-    for event in &mut events {
+    with_key(events, "$category", |data| {
         let mut category = &uncategorized;
         for (name, rule) in rules {
-            if name.len() >= category.len() && rule.matches(event) {
+            if name.len() >= category.len() && rule.matches(data) {
                 category = name;
             }
         }
-        let value = Value::Array(category.iter().cloned().map(Value::String).collect());
-        event.data.insert("$category".to_string(), value);
-    }
-    events
+        Value::Array(category.iter().cloned().map(Value::String).collect())
+    })
 }
 
-/// Sets `$tags` to the names of all matching rules, sorted and de-duplicated (always set).
-pub fn tag(mut events: Vec<Event>, rules: &[(String, Rule)]) -> Vec<Event> {
-    for event in &mut events {
+/// Sets `$tags` to the names of all matching rules, sorted and de-duplicated (always
+/// set), once per distinct data as [`categorize`] does.
+pub fn tag(events: Vec<SharedEvent>, rules: &[(String, Rule)]) -> Vec<SharedEvent> {
+    with_key(events, "$tags", |data| {
         let mut tags: Vec<&String> = rules
             .iter()
-            .filter(|(_, rule)| rule.matches(event))
+            .filter(|(_, rule)| rule.matches(data))
             .map(|(name, _)| name)
             .collect();
         tags.sort();
         tags.dedup();
-        let value = Value::Array(tags.into_iter().cloned().map(Value::String).collect());
-        event.data.insert("$tags".to_string(), value);
+        Value::Array(tags.into_iter().cloned().map(Value::String).collect())
+    })
+}
+
+/// Sets `key` to `value(data)` in every event: in place where only this event holds
+/// the data, else computing one new map per distinct shared input.
+fn with_key(
+    mut events: Vec<SharedEvent>,
+    key: &str,
+    value: impl Fn(&JsonMap) -> Value,
+) -> Vec<SharedEvent> {
+    let mut memo = DataMemo::new();
+    for event in &mut events {
+        if let Some(data) = Arc::get_mut(&mut event.data) {
+            let computed = value(data);
+            data.insert(key.to_string(), computed);
+            continue;
+        }
+        let output = memo.get_or_insert_with(&event.data, |input| {
+            let computed = value(input);
+            let mut data = input.clone();
+            data.insert(key.to_string(), computed);
+            Arc::new(data)
+        });
+        event.data = Arc::clone(output);
     }
     events
 }
@@ -80,6 +106,27 @@ mod tests {
             let events = categorize(vec![ev(0.0, 1.0, data.clone())], &rules);
             assert_eq!(events[0].data["$category"], expected, "{data}");
         }
+    }
+
+    #[test]
+    fn shared_input_gives_shared_output_and_stays_unchanged() {
+        let rules = vec![(names(&["Work"]), regex("vim", None))];
+        let first = ev(0.0, 1.0, json!({"app": "vim"}));
+        let mut second = first.clone();
+        second.timestamp += chrono::TimeDelta::seconds(5);
+        let equal_copy = ev(9.0, 1.0, json!({"app": "vim"}));
+        let input = Arc::clone(&first.data);
+        let mut out = categorize(vec![first, second, equal_copy], &rules);
+        assert_eq!(*input, *ev(0.0, 1.0, json!({"app": "vim"})).data);
+        assert!(Arc::ptr_eq(&out[0].data, &out[1].data));
+        assert!(!Arc::ptr_eq(&out[0].data, &out[2].data));
+        assert_eq!(out[0].data, out[2].data);
+        out[1].data_mut().insert("x".into(), json!(1));
+        assert_eq!(
+            json!(&*out[0].data),
+            json!({"app": "vim", "$category": ["Work"]})
+        );
+        assert_eq!(out[1].data.len(), 3);
     }
 
     #[test]

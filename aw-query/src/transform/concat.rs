@@ -1,9 +1,9 @@
 //! `concat`: lists of events joined in argument order.
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 /// Appends the lists in order, moving the events.
-pub fn concat(lists: impl IntoIterator<Item = Vec<Event>>) -> Vec<Event> {
+pub fn concat(lists: impl IntoIterator<Item = Vec<SharedEvent>>) -> Vec<SharedEvent> {
     let mut lists = lists.into_iter();
     let mut out = lists.next().unwrap_or_default();
     for mut list in lists {
@@ -20,7 +20,7 @@ mod tests {
 
     #[test]
     fn keeps_argument_order() {
-        type Case = (Vec<Vec<Event>>, Vec<(f64, f64)>);
+        type Case = (Vec<Vec<SharedEvent>>, Vec<(f64, f64)>);
         let cases: Vec<Case> = vec![
             (vec![], vec![]),
             (vec![vec![], vec![]], vec![]),

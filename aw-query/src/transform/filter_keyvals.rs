@@ -1,46 +1,54 @@
 //! `filter_keyvals`, `exclude_keyvals` and `filter_keyvals_regex` (§7.4).
 
-use aw_models::Event;
+use aw_models::{JsonMap, SharedEvent};
 use fancy_regex::Regex;
 use serde_json::Value;
 
 use super::EventSource;
+use crate::transform::memo::DataMemo;
 
 /// Keeps events whose `data[key]` exists and JSON-equals one of `values` (order kept).
-pub fn filter_keyvals<E: EventSource>(events: Vec<E>, key: &str, values: &[Value]) -> Vec<Event> {
-    keep(events, |event| has_value(event, key, values))
+pub fn filter_keyvals<E: EventSource>(
+    events: Vec<E>,
+    key: &str,
+    values: &[Value],
+) -> Vec<SharedEvent> {
+    keep(events, |data| has_value(data, key, values))
 }
 
 /// Keeps events where `key` is missing or its value is not in `values`.
-pub fn exclude_keyvals<E: EventSource>(events: Vec<E>, key: &str, values: &[Value]) -> Vec<Event> {
-    keep(events, |event| !has_value(event, key, values))
+pub fn exclude_keyvals<E: EventSource>(
+    events: Vec<E>,
+    key: &str,
+    values: &[Value],
+) -> Vec<SharedEvent> {
+    keep(events, |data| !has_value(data, key, values))
 }
 
-fn has_value(event: &Event, key: &str, values: &[Value]) -> bool {
-    event
-        .data
-        .get(key)
-        .is_some_and(|value| values.contains(value))
+fn has_value(data: &JsonMap, key: &str, values: &[Value]) -> bool {
+    data.get(key).is_some_and(|value| values.contains(value))
 }
 
-/// The events satisfying `pred`, in order; only kept borrowed events are copied.
-fn keep<E: EventSource>(events: Vec<E>, pred: impl Fn(&Event) -> bool) -> Vec<Event> {
+/// The events whose data satisfies `pred`, in order; `pred` runs once per distinct
+/// data, and only kept borrowed events are copied (sharing their data).
+fn keep<E: EventSource>(events: Vec<E>, pred: impl Fn(&JsonMap) -> bool) -> Vec<SharedEvent> {
+    let mut memo = DataMemo::new();
     events
         .into_iter()
-        .filter(|event| pred(event.borrow()))
+        .filter(|event| memo.get(&event.borrow().data, &pred))
         .map(E::into_event)
         .collect()
 }
 
 /// Keeps events whose `data[key]` is a string with a match anywhere in it; a match
-/// error (backtrack limit) drops the event with a warning.
+/// error (backtrack limit) drops the event, with a warning once per distinct data.
 pub fn filter_keyvals_regex<E: EventSource>(
     events: Vec<E>,
     key: &str,
     regex: &Regex,
-) -> Vec<Event> {
-    keep(events, |event| {
-        let Some(text) = event.data.get(key).and_then(Value::as_str) else {
+) -> Vec<SharedEvent> {
+    keep(events, |data| {
+        let Some(text) = data.get(key).and_then(Value::as_str) else {
             return false;
         };
         regex.is_match(text).unwrap_or_else(|err| {
@@ -56,7 +64,7 @@ mod tests {
     use crate::transform::test_util::ev;
     use serde_json::json;
 
-    fn events() -> Vec<Event> {
+    fn events() -> Vec<SharedEvent> {
         [
             json!({"k": "a"}),
             json!({"k": 1}),
@@ -81,7 +89,7 @@ mod tests {
         assert_eq!(source.len(), 6);
     }
 
-    fn starts(events: &[Event]) -> Vec<i64> {
+    fn starts(events: &[SharedEvent]) -> Vec<i64> {
         events.iter().map(|e| e.timestamp.timestamp()).collect()
     }
 

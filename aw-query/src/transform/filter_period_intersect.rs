@@ -1,6 +1,6 @@
 //! `filter_period_intersect`: the parts of events inside filter periods (§7.5).
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 use super::{end, nanos, set_span, start};
 
@@ -9,7 +9,10 @@ use super::{end, nanos, set_span, start};
 /// the last piece is the event itself. Zero-duration events are never output, a
 /// zero-length filter inside an event gives a zero-length piece, and once the sweep
 /// has passed a filter no later event is compared with it (upstream's behaviour).
-pub fn filter_period_intersect(mut events: Vec<Event>, mut filter: Vec<Event>) -> Vec<Event> {
+pub fn filter_period_intersect(
+    mut events: Vec<SharedEvent>,
+    mut filter: Vec<SharedEvent>,
+) -> Vec<SharedEvent> {
     events.sort_by_key(|event| event.timestamp);
     filter.sort_by_key(|event| event.timestamp);
     let periods: Vec<(i64, i64)> = filter.iter().map(|f| (start(f), end(f))).collect();
@@ -64,7 +67,7 @@ mod tests {
     #[test]
     fn sweeps() {
         let e = |s: f64, d: f64| ev(s, d, json!({}));
-        type Case<'a> = (&'a str, Vec<Event>, Vec<Event>, Vec<(f64, f64)>);
+        type Case<'a> = (&'a str, Vec<SharedEvent>, Vec<SharedEvent>, Vec<(f64, f64)>);
         let cases: Vec<Case<'_>> = vec![
             ("empty events", vec![], vec![e(0.0, 1.0)], vec![]),
             ("empty filter", vec![e(0.0, 1.0)], vec![], vec![]),

@@ -1,6 +1,8 @@
 //! `flood`: fills small gaps between neighbours and merges neighbours with equal data (§7.1).
 
-use aw_models::Event;
+use std::sync::Arc;
+
+use aw_models::SharedEvent;
 use chrono::TimeDelta;
 
 use super::{end, nanos, start};
@@ -12,7 +14,7 @@ const OVERLAP_WARNING_NANOS: i64 = 100_000_000;
 /// overlap) merge into the first event; different data with `0 <= gap < pulsetime`
 /// split the gap at its midpoint (rounded down to whole nanoseconds); overlapping
 /// events with different data are left as they are. Output is ascending by start.
-pub fn flood(mut events: Vec<Event>, pulsetime: TimeDelta) -> Vec<Event> {
+pub fn flood(mut events: Vec<SharedEvent>, pulsetime: TimeDelta) -> Vec<SharedEvent> {
     events.sort_by_key(|event| event.timestamp);
     let pulse = nanos(&pulsetime);
     let mut out = Vec::with_capacity(events.len());
@@ -27,7 +29,7 @@ pub fn flood(mut events: Vec<Event>, pulsetime: TimeDelta) -> Vec<Event> {
         }
         while let Some(next) = iter.peek() {
             let gap = start(next) - end(&cur);
-            if gap < pulse && cur.data == next.data {
+            if gap < pulse && same_data(&cur, next) {
                 let merged_end = end(&cur).max(end(next));
                 let cur_start = start(&cur);
                 super::set_span(&mut cur, cur_start, merged_end);
@@ -49,6 +51,11 @@ pub fn flood(mut events: Vec<Event>, pulsetime: TimeDelta) -> Vec<Event> {
     out
 }
 
+/// Equal data, shortcut by a shared allocation.
+fn same_data(a: &SharedEvent, b: &SharedEvent) -> bool {
+    Arc::ptr_eq(&a.data, &b.data) || a.data == b.data
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,7 +66,7 @@ mod tests {
     fn edge_cases() {
         let a = || json!({"a": 1});
         let b = || json!({"b": 1});
-        type Case<'a> = (&'a str, Vec<Event>, Vec<(f64, f64)>);
+        type Case<'a> = (&'a str, Vec<SharedEvent>, Vec<(f64, f64)>);
         let cases: Vec<Case<'_>> = vec![
             ("empty", vec![], vec![]),
             (

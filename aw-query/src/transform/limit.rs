@@ -1,11 +1,11 @@
 //! `limit_events`: the first n events.
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 use super::EventSource;
 
 /// Keeps the first `count` events in their current order.
-pub fn limit_events<E: EventSource>(events: Vec<E>, count: usize) -> Vec<Event> {
+pub fn limit_events<E: EventSource>(events: Vec<E>, count: usize) -> Vec<SharedEvent> {
     events.into_iter().take(count).map(E::into_event).collect()
 }
 

@@ -2,9 +2,10 @@
 
 use std::collections::HashMap;
 
-use aw_models::Event;
+use aw_models::{JsonMap, SharedEvent};
 
 use super::EventSource;
+use crate::transform::memo::DataMemo;
 
 /// Groups events by the values of `keys` and sums each group's durations.
 ///
@@ -14,38 +15,53 @@ use super::EventSource;
 /// its timestamp and all of its data. Upstream emits the groups in hash-map order;
 /// here they come **in first-seen order**, which is deterministic and consistent with
 /// every ordering upstream can produce. `keys` empty gives `[]`.
-/// Borrowed events are copied only when they start a group.
-pub fn merge_events_by_keys<E: EventSource>(events: Vec<E>, keys: &[String]) -> Vec<Event> {
+/// The group of each distinct data is found once; borrowed events are copied only
+/// when they start a group.
+pub fn merge_events_by_keys<E: EventSource>(events: Vec<E>, keys: &[String]) -> Vec<SharedEvent> {
     if keys.is_empty() {
         return Vec::new();
     }
-    let mut groups: HashMap<String, usize> = HashMap::new();
-    let mut out: Vec<Event> = Vec::new();
+    let mut groups: HashMap<Vec<u8>, usize> = HashMap::new();
+    // Per distinct data: its group's index in `out`, `None` if a key is missing.
+    let mut group_of: DataMemo<Option<usize>> = DataMemo::new();
+    let mut out: Vec<SharedEvent> = Vec::new();
     for source in events {
-        let event: &Event = source.borrow();
-        let Some(group_key) = group_key(event, keys) else {
+        let event: &SharedEvent = source.borrow();
+        let next_idx = out.len();
+        let mut is_new = false;
+        let group_idx = group_of.get(&event.data, |data| {
+            let group_key = group_key(data, keys)?;
+            Some(*groups.entry(group_key).or_insert_with(|| {
+                is_new = true;
+                next_idx
+            }))
+        });
+        let Some(group_idx) = group_idx else {
             continue;
         };
-        match groups.get(&group_key).and_then(|&idx| out.get_mut(idx)) {
-            Some(group) => group.duration += event.duration,
-            None => {
-                groups.insert(group_key, out.len());
-                let mut first = source.into_event();
-                first.id = None;
-                out.push(first);
-            }
+        if is_new {
+            let mut first = source.into_event();
+            first.id = None;
+            out.push(first);
+        } else if let Some(group) = out.get_mut(group_idx) {
+            group.duration += event.duration;
         }
     }
     out
 }
 
-/// The values of `keys` rendered as JSON and joined with `.`, or `None` if one is missing.
-fn group_key(event: &Event, keys: &[String]) -> Option<String> {
-    let mut rendered = Vec::with_capacity(keys.len());
-    for key in keys {
-        rendered.push(event.data.get(key)?.to_string());
+/// The values of `keys` rendered as compact JSON and joined with `.`, or `None` if one
+/// is missing.
+fn group_key(data: &JsonMap, keys: &[String]) -> Option<Vec<u8>> {
+    let mut rendered = Vec::new();
+    for (idx, key) in keys.iter().enumerate() {
+        if idx > 0 {
+            rendered.push(b'.');
+        }
+        // Writing JSON into a Vec<u8> cannot fail.
+        serde_json::to_writer(&mut rendered, data.get(key)?).ok()?;
     }
-    Some(rendered.join("."))
+    Some(rendered)
 }
 
 #[cfg(test)]
@@ -98,7 +114,10 @@ mod tests {
                 .iter()
                 .map(|e| {
                     assert_eq!(e.id, None);
-                    (e.duration.num_milliseconds() as f64 / 1000.0, json!(e.data))
+                    (
+                        e.duration.num_milliseconds() as f64 / 1000.0,
+                        json!(&*e.data),
+                    )
                 })
                 .collect();
             assert_eq!(got, expected, "{keys:?}");

@@ -1,7 +1,11 @@
 //! The event transforms behind the query functions, one file per transform (docs/QUERY.md §7).
 //!
 //! Every transform takes its events by value and returns them (or the pieces made from
-//! them); none copies a `Vec<Event>`. Times are handled as i64 nanoseconds.
+//! them); none copies a `Vec<SharedEvent>`. Times are handled as i64 nanoseconds.
+//! Events with equal data may share it (`Arc`): work that depends on the data alone is
+//! done once per distinct allocation ([`memo::DataMemo`]), changed data is a new `Arc`
+//! shared by every output event whose input shared the old one, and no result may
+//! depend on whether two equal maps share an allocation.
 
 pub mod chunk_events_by_key;
 pub mod classify;
@@ -10,6 +14,7 @@ pub mod filter_keyvals;
 pub mod filter_period_intersect;
 pub mod flood;
 pub mod limit;
+pub(crate) mod memo;
 pub mod merge_events_by_keys;
 pub mod period_union;
 pub mod sort;
@@ -18,7 +23,7 @@ pub mod sum_durations;
 pub mod union_no_overlap;
 
 use aw_models::time::{duration_nanos, from_nanos};
-use aw_models::Event;
+use aw_models::SharedEvent;
 use chrono::TimeDelta;
 
 pub use chunk_events_by_key::chunk_events_by_key;
@@ -37,30 +42,30 @@ pub use union_no_overlap::union_no_overlap;
 
 /// An event a read-only transform can take either owned (moved through) or borrowed
 /// from a variable (copied only if it is kept).
-pub trait EventSource: std::borrow::Borrow<Event> {
-    /// The event, owned: moved if it was owned, cloned if it was borrowed.
-    fn into_event(self) -> Event;
+pub trait EventSource: std::borrow::Borrow<SharedEvent> {
+    /// The event, owned: moved if it was owned, cloned (sharing its data) if it was borrowed.
+    fn into_event(self) -> SharedEvent;
 }
 
-impl EventSource for Event {
-    fn into_event(self) -> Event {
+impl EventSource for SharedEvent {
+    fn into_event(self) -> SharedEvent {
         self
     }
 }
 
-impl EventSource for &Event {
-    fn into_event(self) -> Event {
+impl EventSource for &SharedEvent {
+    fn into_event(self) -> SharedEvent {
         self.clone()
     }
 }
 
 /// Start in nanoseconds since the epoch.
-fn start(event: &Event) -> i64 {
+fn start(event: &SharedEvent) -> i64 {
     event.start_nanos()
 }
 
 /// End in nanoseconds since the epoch (saturating).
-fn end(event: &Event) -> i64 {
+fn end(event: &SharedEvent) -> i64 {
     event
         .start_nanos()
         .saturating_add(duration_nanos(&event.duration))
@@ -72,7 +77,7 @@ fn nanos(duration: &TimeDelta) -> i64 {
 }
 
 /// Moves `event` to cover `[start, end]`.
-fn set_span(event: &mut Event, start: i64, end: i64) {
+fn set_span(event: &mut SharedEvent, start: i64, end: i64) {
     event.timestamp = from_nanos(start);
     event.duration = TimeDelta::nanoseconds(end.saturating_sub(start));
 }
@@ -81,24 +86,24 @@ fn set_span(event: &mut Event, start: i64, end: i64) {
 #[cfg(test)]
 pub(crate) mod test_util {
     use aw_models::time::{duration_from_secs, from_nanos};
-    use aw_models::{Event, JsonMap};
+    use aw_models::{Event, JsonMap, SharedEvent};
     use serde_json::Value;
 
     /// An event at `start` seconds, `duration` seconds long, with `data` (a JSON object).
-    pub fn ev(start: f64, duration: f64, data: Value) -> Event {
+    pub fn ev(start: f64, duration: f64, data: Value) -> SharedEvent {
         let data: JsonMap = match data {
             Value::Object(map) => map,
             _ => JsonMap::new(),
         };
-        Event::new(
+        SharedEvent::from(Event::new(
             from_nanos((start * 1e9).round() as i64),
             duration_from_secs(duration),
             data,
-        )
+        ))
     }
 
     /// `(start, end)` in seconds of each event.
-    pub fn spans(events: &[Event]) -> Vec<(f64, f64)> {
+    pub fn spans(events: &[SharedEvent]) -> Vec<(f64, f64)> {
         events
             .iter()
             .map(|event| {

@@ -1,16 +1,18 @@
 //! `period_union`: the union of all periods of two lists, as events with empty data (§7.6).
 
-use aw_models::{Event, JsonMap};
+use std::sync::Arc;
+
+use aw_models::{JsonMap, SharedEvent};
 
 use super::{end, set_span, start};
 
 /// Sorts both lists together (stable) and merges touching or overlapping periods.
 /// Each output event is the first event of its run (id and timestamp kept) with
-/// empty data and the run's end.
-pub fn period_union(mut events: Vec<Event>, mut other: Vec<Event>) -> Vec<Event> {
+/// empty data (one map shared by all) and the run's end.
+pub fn period_union(mut events: Vec<SharedEvent>, mut other: Vec<SharedEvent>) -> Vec<SharedEvent> {
     events.append(&mut other);
     events.sort_by_key(|event| event.timestamp);
-    let mut out: Vec<Event> = Vec::new();
+    let mut out: Vec<SharedEvent> = Vec::new();
     for event in events {
         match out.last_mut() {
             Some(last) if end(last) >= start(&event) => {
@@ -20,8 +22,9 @@ pub fn period_union(mut events: Vec<Event>, mut other: Vec<Event>) -> Vec<Event>
             _ => out.push(event),
         }
     }
+    let empty = Arc::new(JsonMap::new());
     for event in &mut out {
-        event.data = JsonMap::new();
+        event.data = Arc::clone(&empty);
     }
     out
 }
@@ -35,7 +38,7 @@ mod tests {
     #[test]
     fn unions() {
         let e = |s: f64, d: f64| ev(s, d, json!({"x": 1}));
-        type Case = (Vec<Event>, Vec<Event>, Vec<(f64, f64)>);
+        type Case = (Vec<SharedEvent>, Vec<SharedEvent>, Vec<(f64, f64)>);
         let cases: Vec<Case> = vec![
             (vec![], vec![], vec![]),
             (vec![e(0.0, 1.0)], vec![e(1.0, 1.0)], vec![(0.0, 2.0)]),

@@ -1,15 +1,15 @@
 //! `sort_by_timestamp` and `sort_by_duration`: stable sorts.
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 /// Stable, ascending by start.
-pub fn sort_by_timestamp(mut events: Vec<Event>) -> Vec<Event> {
+pub fn sort_by_timestamp(mut events: Vec<SharedEvent>) -> Vec<SharedEvent> {
     events.sort_by_key(|event| event.timestamp);
     events
 }
 
 /// Stable, descending by duration (equal durations keep their order).
-pub fn sort_by_duration(mut events: Vec<Event>) -> Vec<Event> {
+pub fn sort_by_duration(mut events: Vec<SharedEvent>) -> Vec<SharedEvent> {
     events.sort_by_key(|event| std::cmp::Reverse(event.duration));
     events
 }
@@ -30,7 +30,7 @@ mod tests {
                 ev(2.0, 1.0, json!({"n": 3})),
             ]
         };
-        let order = |events: Vec<Event>| -> Vec<i64> {
+        let order = |events: Vec<SharedEvent>| -> Vec<i64> {
             events
                 .iter()
                 .map(|e| e.data["n"].as_i64().unwrap())

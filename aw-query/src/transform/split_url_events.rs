@@ -1,36 +1,68 @@
 //! `split_url_events`: adds `$protocol`, `$domain`, `$path` and `$params` from `data.url` (§7.8).
 
-use aw_models::Event;
+use std::sync::Arc;
+
+use aw_models::{JsonMap, SharedEvent};
 use serde_json::Value;
 use url::Url;
 
+use crate::transform::memo::DataMemo;
+
 /// For each event whose `data.url` is a string that parses as an absolute WHATWG URL,
-/// sets the four keys (overwriting); other events are unchanged.
-pub fn split_url_events(mut events: Vec<Event>) -> Vec<Event> {
+/// sets the four keys (overwriting); other events are unchanged. Data only this event
+/// holds is changed in place; shared data is parsed once, and the events that shared
+/// it share the new data.
+pub fn split_url_events(mut events: Vec<SharedEvent>) -> Vec<SharedEvent> {
+    let mut memo = DataMemo::new();
     for event in &mut events {
-        let Some(url) = event
-            .data
-            .get("url")
-            .and_then(Value::as_str)
-            .and_then(|text| Url::parse(text).ok())
-        else {
+        if let Some(data) = Arc::get_mut(&mut event.data) {
+            if let Some(parts) = url_parts(data) {
+                set_parts(data, parts);
+            }
             continue;
-        };
-        let domain = match url.host_str() {
-            Some(host) => strip_www(host).to_string(),
-            None => url.scheme().to_string(),
-        };
-        let parts = [
-            ("$protocol", url.scheme().to_string()),
-            ("$domain", domain),
-            ("$path", url.path().to_string()),
-            ("$params", url.query().unwrap_or("").to_string()),
-        ];
-        for (key, value) in parts {
-            event.data.insert(key.to_string(), Value::String(value));
+        }
+        let output = memo.get_or_insert_with(&event.data, |input| {
+            let parts = url_parts(input)?;
+            let mut data = input.clone();
+            set_parts(&mut data, parts);
+            Some(Arc::new(data))
+        });
+        if let Some(output) = output {
+            event.data = Arc::clone(output);
         }
     }
     events
+}
+
+type UrlParts = [(&'static str, String); 4];
+
+/// The four keys and their values, or `None` when `data.url` is not an absolute URL
+/// or the keys already hold those values (the desktop query splits its events twice).
+fn url_parts(data: &JsonMap) -> Option<UrlParts> {
+    let url = data
+        .get("url")
+        .and_then(Value::as_str)
+        .and_then(|text| Url::parse(text).ok())?;
+    let domain = match url.host_str() {
+        Some(host) => strip_www(host).to_string(),
+        None => url.scheme().to_string(),
+    };
+    let parts = [
+        ("$protocol", url.scheme().to_string()),
+        ("$domain", domain),
+        ("$path", url.path().to_string()),
+        ("$params", url.query().unwrap_or("").to_string()),
+    ];
+    let unchanged = parts
+        .iter()
+        .all(|(key, value)| data.get(*key).and_then(Value::as_str) == Some(value.as_str()));
+    (!unchanged).then_some(parts)
+}
+
+fn set_parts(data: &mut JsonMap, parts: UrlParts) {
+    for (key, value) in parts {
+        data.insert(key.to_string(), Value::String(value));
+    }
 }
 
 /// The host without any number of leading `www.`.
@@ -46,6 +78,21 @@ mod tests {
     use super::*;
     use crate::transform::test_util::ev;
     use serde_json::json;
+
+    #[test]
+    fn shared_input_gives_shared_output_and_stays_unchanged() {
+        let first = ev(0.0, 1.0, json!({"url": "https://www.a.org/p?q"}));
+        let second = first.clone();
+        let unparsed = ev(2.0, 1.0, json!({"url": "nope"}));
+        let (input, unparsed_input) = (Arc::clone(&first.data), Arc::clone(&unparsed.data));
+        let mut out = split_url_events(vec![first, second, unparsed]);
+        assert_eq!(input.len(), 1);
+        assert!(Arc::ptr_eq(&out[0].data, &out[1].data));
+        assert!(Arc::ptr_eq(&out[2].data, &unparsed_input));
+        out[0].data_mut().remove("$domain");
+        assert_eq!(out[1].data["$domain"], "a.org");
+        assert_eq!(out[0].data.len(), 4);
+    }
 
     #[test]
     fn splits() {

@@ -1,12 +1,12 @@
 //! `sum_durations`: total seconds, truncated to milliseconds.
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 use super::nanos;
 
 /// Adds the durations exactly in nanoseconds, truncates toward zero to whole
 /// milliseconds and returns seconds (upstream's arithmetic).
-pub fn sum_durations<E: std::borrow::Borrow<Event>>(events: &[E]) -> f64 {
+pub fn sum_durations<E: std::borrow::Borrow<SharedEvent>>(events: &[E]) -> f64 {
     let total: i128 = events
         .iter()
         .map(|event| i128::from(nanos(&event.borrow().duration)))
@@ -30,7 +30,8 @@ mod tests {
             (&[-1.0005], -1.0),
         ];
         for (durations, expected) in cases {
-            let events: Vec<Event> = durations.iter().map(|d| ev(0.0, *d, json!({}))).collect();
+            let events: Vec<SharedEvent> =
+                durations.iter().map(|d| ev(0.0, *d, json!({}))).collect();
             assert_eq!(sum_durations(&events), expected, "{durations:?}");
         }
     }

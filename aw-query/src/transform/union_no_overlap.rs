@@ -1,7 +1,7 @@
 //! `union_no_overlap`: merges two lists, trimming events of the second where the first
 //! covers them (§7.7, including upstream's imperfections).
 
-use aw_models::Event;
+use aw_models::SharedEvent;
 
 use super::{end, start};
 
@@ -9,11 +9,11 @@ use super::{end, start};
 /// here). Where they overlap the first list wins: the second list's event is cut into
 /// new events (id null) around it. As upstream, once a first-list event has swallowed
 /// a second-list event, later second-list events overlapping it are not trimmed.
-pub fn union_no_overlap(events1: Vec<Event>, events2: Vec<Event>) -> Vec<Event> {
+pub fn union_no_overlap(events1: Vec<SharedEvent>, events2: Vec<SharedEvent>) -> Vec<SharedEvent> {
     let mut out = Vec::with_capacity(events1.len() + events2.len());
     let mut first = events1.into_iter().peekable();
     // Reversed, so the current second-list event is `last()` and pieces can be pushed.
-    let mut second: Vec<Event> = events2.into_iter().rev().collect();
+    let mut second: Vec<SharedEvent> = events2.into_iter().rev().collect();
     while let (Some(a), Some(b)) = (first.peek(), second.last()) {
         let (a_start, a_end, b_start, b_end) = (start(a), end(a), start(b), end(b));
         let intersects = a_start.max(b_start) < a_end.min(b_end);
@@ -44,16 +44,15 @@ pub fn union_no_overlap(events1: Vec<Event>, events2: Vec<Event>) -> Vec<Event> 
 }
 
 /// A new event (id null) covering `[from, to]` with `event`'s data.
-fn piece(event: Event, from: i64, to: i64) -> Event {
-    let mut piece = Event::new(event.timestamp, event.duration, event.data);
-    super::set_span(&mut piece, from, to);
-    piece
+fn piece(mut event: SharedEvent, from: i64, to: i64) -> SharedEvent {
+    event.id = None;
+    super::set_span(&mut event, from, to);
+    event
 }
 
-fn piece_copy(event: &Event, from: i64, to: i64) -> Event {
-    let mut piece = Event::new(event.timestamp, event.duration, event.data.clone());
-    super::set_span(&mut piece, from, to);
-    piece
+/// [`piece`] of a borrowed event, sharing its data.
+fn piece_copy(event: &SharedEvent, from: i64, to: i64) -> SharedEvent {
+    piece(event.clone(), from, to)
 }
 
 #[cfg(test)]
@@ -69,7 +68,11 @@ mod tests {
             event.id = Some(s as i64);
             event
         };
-        type Case = (Vec<Event>, Vec<Event>, Vec<(f64, f64, Option<i64>)>);
+        type Case = (
+            Vec<SharedEvent>,
+            Vec<SharedEvent>,
+            Vec<(f64, f64, Option<i64>)>,
+        );
         let cases: Vec<Case> = vec![
             (vec![], vec![e(1.0, 1.0)], vec![(1.0, 2.0, Some(1))]),
             (

@@ -1,5 +1,6 @@
 //! The one place the integration tests call the engine: [`run`] builds an in-memory
-//! datastore from fixture buckets and runs a request; [`check`] runs a golden case.
+//! datastore from fixture buckets and runs a request; [`check`] runs a golden case in
+//! every [`Sharing`] mode (sharing of event data must never show in a result).
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 #![allow(
     clippy::expect_used,
@@ -7,9 +8,12 @@
 )]
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use aw_models::{Bucket, Event, Query, TimeInterval};
-use aw_query::{query_all, DataType, MemoryDatastore, QueryError};
+use aw_models::{Bucket, Event, Query, SharedEvent, TimeInterval};
+use aw_query::{
+    query_all, DataType, DatastoreQueryError, MemoryDatastore, QueryDatastore, QueryError,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -76,11 +80,59 @@ pub enum Code {
     Lines(Vec<String>),
 }
 
-/// Runs `code` for `periods` against a datastore holding `buckets`.
+/// How a test datastore holds event data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharing {
+    /// Equal data is stored once and shared by its events (as the server reads it).
+    Interned,
+    /// Every event has its own stored copy.
+    PerEvent,
+    /// Every read returns fresh copies that nothing else holds (as the server's
+    /// uninterned read does), so transforms may change them in place.
+    FreshCopies,
+}
+
+/// Every [`Sharing`] mode.
+pub const SHARING_MODES: [Sharing; 3] =
+    [Sharing::Interned, Sharing::PerEvent, Sharing::FreshCopies];
+
+/// A datastore whose reads copy every event's data.
+struct FreshCopies(MemoryDatastore);
+
+impl QueryDatastore for FreshCopies {
+    fn get_events(
+        &self,
+        bucket_id: &str,
+        start: chrono::DateTime<chrono::Utc>,
+        end: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
+        let mut events = self.0.get_events(bucket_id, start, end)?;
+        for event in &mut events {
+            event.data = Arc::new((*event.data).clone());
+        }
+        Ok(events)
+    }
+
+    fn get_buckets(&self) -> Result<Vec<Bucket>, DatastoreQueryError> {
+        self.0.get_buckets()
+    }
+}
+
+/// Runs `code` for `periods` against a datastore holding `buckets` (data interned).
 pub fn run(
     code: &str,
     periods: &[&str],
     buckets: &[FixtureBucket],
+) -> Result<Vec<DataType>, QueryError> {
+    run_with(code, periods, buckets, Sharing::Interned)
+}
+
+/// [`run`] with the data held as `sharing` says.
+pub fn run_with(
+    code: &str,
+    periods: &[&str],
+    buckets: &[FixtureBucket],
+    sharing: Sharing,
 ) -> Result<Vec<DataType>, QueryError> {
     let mut datastore = MemoryDatastore::new();
     for fixture in buckets {
@@ -89,9 +141,15 @@ pub fn run(
         }))
         .expect("fixture bucket");
         datastore.create_bucket(bucket);
-        datastore
-            .insert_events(&fixture.id, fixture.events.clone())
-            .expect("fixture events");
+        let events = fixture.events.clone();
+        match sharing {
+            Sharing::Interned => datastore.insert_events(&fixture.id, events),
+            Sharing::PerEvent | Sharing::FreshCopies => datastore.insert_shared_events(
+                &fixture.id,
+                events.into_iter().map(SharedEvent::from).collect(),
+            ),
+        }
+        .expect("fixture events");
     }
     let timeperiods = periods
         .iter()
@@ -101,7 +159,10 @@ pub fn run(
         timeperiods,
         query: vec![code.to_string()],
     };
-    query_all(&request, &datastore)
+    match sharing {
+        Sharing::FreshCopies => query_all(&request, &FreshCopies(datastore)),
+        Sharing::Interned | Sharing::PerEvent => query_all(&request, &datastore),
+    }
 }
 
 /// Runs one golden case; returns a description of the mismatch, if any.
@@ -122,16 +183,22 @@ pub fn check(case: &Case, fixtures: &BTreeMap<String, Vec<FixtureBucket>>) -> Op
         Some(periods) => periods.iter().map(String::as_str).collect(),
         None => vec![DEFAULT_PERIOD],
     };
-    let actual = run(&code, &periods, &buckets);
+    let actual = run_with(&code, &periods, &buckets, Sharing::Interned);
     let expected = match (&case.result, &case.results, &case.error) {
         (Some(value), None, None) => Ok(Value::Array(vec![value.clone()])),
         (None, Some(values), None) => Ok(values.clone()),
         (None, None, Some(text)) => Err(text.clone()),
         _ => return Some("a case needs exactly one of result, results, error".to_string()),
     };
-    let actual = actual
-        .map(|values| serde_json::to_string(&values).expect("serialisable result"))
-        .map_err(|err| err.to_string());
+    let actual = to_json_text(actual);
+    for sharing in [Sharing::PerEvent, Sharing::FreshCopies] {
+        let other = to_json_text(run_with(&code, &periods, &buckets, sharing));
+        if other != actual {
+            return Some(format!(
+                "{sharing:?} data changed the answer\n  interned {actual:?}\n  {sharing:?} {other:?}"
+            ));
+        }
+    }
     // The expected side is printed by today's serde_json, which writes `1e+16`;
     // upstream (and we) write `1e16` (docs/QUERY.md §5.2), so drop that `+`.
     let plus = fancy_regex::Regex::new(r"(\d)e\+(\d)").expect("regex");
@@ -140,6 +207,13 @@ pub fn check(case: &Case, fixtures: &BTreeMap<String, Vec<FixtureBucket>>) -> Op
         plus.replace_all(&text, "${1}e${2}").into_owned()
     });
     (actual != expected).then(|| format!("expected {expected:?}\n     got {actual:?}"))
+}
+
+/// A result as compact JSON, or the error's `Display` text.
+pub fn to_json_text(result: Result<Vec<DataType>, QueryError>) -> Result<String, String> {
+    result
+        .map(|values| serde_json::to_string(&values).expect("serialisable result"))
+        .map_err(|err| err.to_string())
 }
 
 /// Runs every case of `tests/golden/<file>` and fails listing all mismatches.

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use aw_datastore::native::Datastore;
 use aw_datastore::{DatastoreError, EventQuery};
 use aw_models::time::to_nanos;
-use aw_models::{Bucket, Event, Query, TimeInterval};
+use aw_models::{Bucket, Query, SharedEvent, TimeInterval};
 use aw_query::{
     DataType, DatastoreQueryError, PreparedQuery, QueryDatastore, QueryError, QueryLimits,
 };
@@ -48,14 +48,15 @@ impl QueryDatastore for QuerySource {
         bucket_id: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Event>, DatastoreQueryError> {
+    ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
         let query = EventQuery {
             start: Some(start),
             end: Some(end),
             limit: None,
         };
+        // Each distinct stored data is decoded once per read and shared by its events.
         self.0
-            .get_events(bucket_id, query)
+            .get_events_shared(bucket_id, query)
             .map_err(QuerySource::convert)
     }
 
@@ -89,7 +90,7 @@ impl QueryDatastore for Recorder<'_> {
         bucket_id: &str,
         start: DateTime<Utc>,
         end: DateTime<Utc>,
-    ) -> Result<Vec<Event>, DatastoreQueryError> {
+    ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
         self.note(Read::Events {
             bucket: bucket_id.to_string(),
             start: to_nanos(&start),
