@@ -17,6 +17,7 @@
 //!   recently used entries go first. `max_bytes = 0` turns the cache off.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use aw_datastore::{Change, ChangeListener};
@@ -90,6 +91,28 @@ const ENTRY_OVERHEAD: usize = 160;
 pub struct QueryCache {
     max_bytes: usize,
     inner: Mutex<Inner>,
+    counters: CacheCounters,
+}
+
+/// What the cache did so far (`GET /api/0/metrics`).
+#[derive(Debug, Default)]
+pub struct CacheCounters {
+    /// Periods answered from the cache.
+    pub hits: AtomicU64,
+    /// Periods looked up and not found.
+    pub misses: AtomicU64,
+    /// Answers stored.
+    pub stored: AtomicU64,
+    /// Answers not stored because a write during their run touched their reads.
+    pub refused: AtomicU64,
+    /// Entries dropped because a write touched their reads.
+    pub invalidated: AtomicU64,
+    /// Entries dropped to stay within the size limit.
+    pub evicted: AtomicU64,
+}
+
+fn bump(counter: &AtomicU64, by: usize) {
+    counter.fetch_add(u64::try_from(by).unwrap_or(u64::MAX), Ordering::Relaxed);
 }
 
 /// A run in flight, from [`QueryCache::begin`]; hand it back to [`QueryCache::store`].
@@ -115,6 +138,7 @@ impl QueryCache {
         Arc::new(QueryCache {
             max_bytes,
             inner: Mutex::new(Inner::default()),
+            counters: CacheCounters::default(),
         })
     }
 
@@ -148,8 +172,12 @@ impl QueryCache {
         let mut inner = self.lock();
         inner.clock += 1;
         let now = inner.clock;
-        let entry = inner.entries.get_mut(&(code.clone(), start, end))?;
+        let Some(entry) = inner.entries.get_mut(&(code.clone(), start, end)) else {
+            bump(&self.counters.misses, 1);
+            return None;
+        };
         entry.last_used = now;
+        bump(&self.counters.hits, 1);
         Some(entry.answer.clone())
     }
 
@@ -185,6 +213,7 @@ impl QueryCache {
         }
         let mut inner = self.lock();
         if ticket.generation < inner.log_start {
+            bump(&self.counters.refused, 1);
             return;
         }
         let stale = inner
@@ -193,8 +222,10 @@ impl QueryCache {
             .filter(|(generation, _)| *generation > ticket.generation)
             .any(|(_, change)| reads.iter().any(|read| touches(change, read)));
         if stale {
+            bump(&self.counters.refused, 1);
             return;
         }
+        bump(&self.counters.stored, 1);
         inner.clock += 1;
         let entry = Entry {
             answer,
@@ -206,10 +237,10 @@ impl QueryCache {
             .entries
             .insert((code.clone(), period.0, period.1), entry)
         {
-            inner.bytes -= old.bytes;
+            inner.bytes = inner.bytes.saturating_sub(old.bytes);
         }
         inner.bytes += bytes;
-        evict(&mut inner, self.max_bytes);
+        bump(&self.counters.evicted, evict(&mut inner, self.max_bytes));
     }
 
     /// Drops what `change` may have made stale (the datastore's listener).
@@ -229,7 +260,7 @@ impl QueryCache {
         };
         let mut inner = self.lock();
         inner.generation += 1;
-        let mut freed = 0;
+        let (mut freed, before) = (0, inner.entries.len());
         inner.entries.retain(|_, entry| {
             let keep = !entry.reads.iter().any(|read| touches(&logged, read));
             if !keep {
@@ -237,7 +268,8 @@ impl QueryCache {
             }
             keep
         });
-        inner.bytes -= freed;
+        inner.bytes = inner.bytes.saturating_sub(freed);
+        bump(&self.counters.invalidated, before - inner.entries.len());
         if inner.in_flight > 0 {
             if inner.log.len() == LOG_CAPACITY {
                 // Runs begun before the oldest kept change can no longer be checked.
@@ -249,10 +281,20 @@ impl QueryCache {
         }
     }
 
-    /// Entries and bytes held (for tests and metrics).
+    /// Entries and bytes held.
     pub fn size(&self) -> (usize, usize) {
         let inner = self.lock();
         (inner.entries.len(), inner.bytes)
+    }
+
+    /// The counters.
+    pub fn counters(&self) -> &CacheCounters {
+        &self.counters
+    }
+
+    /// The size limit in bytes (0: off).
+    pub fn max_bytes(&self) -> usize {
+        self.max_bytes
     }
 }
 
@@ -278,11 +320,13 @@ fn touches(change: &Logged, read: &Read) -> bool {
     }
 }
 
-/// Drops least recently used entries until at most `max_bytes` are held.
-fn evict(inner: &mut Inner, max_bytes: usize) {
+/// Drops least recently used entries until at most `max_bytes` are held; returns
+/// how many.
+fn evict(inner: &mut Inner, max_bytes: usize) -> usize {
     if inner.bytes <= max_bytes {
-        return;
+        return 0;
     }
+    let before = inner.entries.len();
     let mut by_age: Vec<(u64, Key)> = inner
         .entries
         .iter()
@@ -295,7 +339,8 @@ fn evict(inner: &mut Inner, max_bytes: usize) {
             break;
         }
         if let Some(entry) = inner.entries.remove(&key) {
-            inner.bytes -= entry.bytes;
+            inner.bytes = inner.bytes.saturating_sub(entry.bytes);
         }
     }
+    before - inner.entries.len()
 }

@@ -11,6 +11,7 @@
 
 use std::fmt::Write;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use aw_datastore::native::Datastore;
 use aw_datastore::{DatastoreMetrics, Histogram};
@@ -20,17 +21,20 @@ use rocket::{Route, State};
 use crate::endpoints::request_metrics::{RouteTable, LATENCY_BOUNDS, STATUS_CLASSES};
 use crate::endpoints::run_blocking;
 use crate::error::ApiError;
+use crate::query_cache::QueryCache;
 
 #[rocket::get("/metrics")]
 async fn get_metrics(
     datastore: &State<Datastore>,
     table: &State<RouteTable>,
+    cache: &State<Arc<QueryCache>>,
 ) -> Result<(ContentType, String), ApiError> {
     let datastore = datastore.inner().clone();
     let store = run_blocking(move || Ok(datastore.metrics()?)).await?;
     let mut text = String::with_capacity(16 * 1024);
     write_requests(&mut text, table);
     write_datastore(&mut text, &store);
+    write_query_cache(&mut text, cache);
     let content_type =
         ContentType::new("text", "plain").with_params([("version", "0.0.4"), ("charset", "utf-8")]);
     Ok((content_type, text))
@@ -133,6 +137,62 @@ fn write_requests(text: &mut String, table: &RouteTable) {
         );
         histogram_lines(text, name, &labels, LATENCY_BOUNDS, &counts, sum);
     }
+}
+
+fn write_query_cache(text: &mut String, cache: &QueryCache) {
+    let counters = cache.counters();
+    let families = [
+        (
+            "hits",
+            "Query periods answered from the result cache.",
+            &counters.hits,
+        ),
+        (
+            "misses",
+            "Query periods not in the result cache (run).",
+            &counters.misses,
+        ),
+        (
+            "stored",
+            "Query answers stored in the result cache.",
+            &counters.stored,
+        ),
+        (
+            "refused",
+            "Query answers not stored: a write during their run touched what they read.",
+            &counters.refused,
+        ),
+        (
+            "invalidated",
+            "Cached query answers dropped because a write touched what they read.",
+            &counters.invalidated,
+        ),
+        (
+            "evicted",
+            "Cached query answers dropped to stay within query.cache_mb.",
+            &counters.evicted,
+        ),
+    ];
+    for (name, help, counter) in families {
+        let name = format!("aw_query_cache_{name}_total");
+        header(text, &name, "counter", help);
+        let _ = writeln!(text, "{name} {}", counter.load(Ordering::Relaxed));
+    }
+    let (entries, bytes) = cache.size();
+    header(
+        text,
+        "aw_query_cache_entries",
+        "gauge",
+        "Answers held by the query result cache.",
+    );
+    let _ = writeln!(text, "aw_query_cache_entries {entries}");
+    header(
+        text,
+        "aw_query_cache_bytes",
+        "gauge",
+        "Memory held by the query result cache.",
+    );
+    let _ = writeln!(text, "aw_query_cache_bytes {bytes}");
 }
 
 fn histogram(text: &mut String, name: &str, help: &str, histogram: &Histogram) {
