@@ -4,6 +4,12 @@
 //! writers and readers ran concurrently every cached answer still equals a fresh run.
 //!
 //! Sizes: `AW_CACHE_TEST_STEPS` (default 400) operations from seed `AW_CACHE_TEST_SEED`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::panic,
+    reason = "test code"
+)]
 
 mod common;
 
