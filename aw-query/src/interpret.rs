@@ -136,9 +136,11 @@ impl Interpreter<'_> {
                 Ok(DataType::Dict(map))
             }
             Expr::Call { name, args } => {
-                let value = self.call(name, args)?;
+                let (value, may_grow) = self.call(name, args)?;
                 self.budget.check_time()?;
-                self.budget.check_value(value.approx_bytes())?;
+                if may_grow {
+                    self.budget.check_value(value.approx_bytes())?;
+                }
                 Ok(value)
             }
             Expr::Chain { first, rest } => {
@@ -169,7 +171,8 @@ impl Interpreter<'_> {
     /// from the environment after the other arguments ran (they can only remove their
     /// own last-use bindings, never this one). Parameters that only read events use
     /// the borrow directly; others copy it, as a plain read would.
-    fn call(&mut self, name: &str, args: &[Expr]) -> Result<DataType> {
+    /// Calls built-in `name`; also says whether its result may outgrow its arguments.
+    fn call(&mut self, name: &str, args: &[Expr]) -> Result<(DataType, bool)> {
         let mentions = mention_counts(args);
         let mut values = Vec::with_capacity(args.len());
         for arg in args {
@@ -199,7 +202,7 @@ impl Interpreter<'_> {
             env,
             datastore: self.datastore,
         };
-        functions::call(builtin, inputs, &mut ctx)
+        Ok((functions::call(builtin, inputs, &mut ctx)?, builtin.may_grow))
     }
 }
 

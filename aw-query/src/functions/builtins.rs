@@ -19,6 +19,7 @@ const fn exact(name: &'static str, types: &'static [T], body: Body) -> Builtin {
         name,
         params: Params::Exact(types),
         body,
+        may_grow: true,
     }
 }
 
@@ -27,6 +28,17 @@ const fn variadic(name: &'static str, ty: T, body: Body) -> Builtin {
         name,
         params: Params::Variadic(ty),
         body,
+        may_grow: true,
+    }
+}
+
+/// A built-in whose result is never larger than its largest argument: it keeps,
+/// reorders, shortens or merges the argument's events (merged data is a subset of
+/// one input's keys), or answers a number or a boolean.
+const fn bounded(builtin: Builtin) -> Builtin {
+    Builtin {
+        may_grow: false,
+        ..builtin
     }
 }
 
@@ -37,12 +49,12 @@ pub static BUILTINS: [Builtin; 22] = [
     variadic("print", T::Any, print),
     exact("query_bucket", &[T::String], query_bucket),
     exact("query_bucket_names", &[], query_bucket_names),
-    exact("sort_by_duration", &[T::Events], sort_by_duration),
-    exact("sort_by_timestamp", &[T::Events], sort_by_timestamp),
-    exact("sum_durations", &[T::EventsRead], sum_durations),
-    exact("limit_events", &[T::EventsRead, T::Count], limit_events),
-    exact("contains", &[T::Any, T::Any], contains),
-    exact("flood", &[T::Events], flood),
+    bounded(exact("sort_by_duration", &[T::Events], sort_by_duration)),
+    bounded(exact("sort_by_timestamp", &[T::Events], sort_by_timestamp)),
+    bounded(exact("sum_durations", &[T::EventsRead], sum_durations)),
+    bounded(exact("limit_events", &[T::EventsRead, T::Count], limit_events)),
+    bounded(exact("contains", &[T::Any, T::Any], contains)),
+    bounded(exact("flood", &[T::Events], flood)),
     Builtin {
         name: "find_bucket",
         params: Params::Optional {
@@ -50,27 +62,28 @@ pub static BUILTINS: [Builtin; 22] = [
             optional: &[T::String],
         },
         body: find_bucket,
+        may_grow: true,
     },
-    exact(
+    bounded(exact(
         "merge_events_by_keys",
         &[T::EventsRead, T::Strings],
         merge_events_by_keys,
-    ),
-    exact(
+    )),
+    bounded(exact(
         "chunk_events_by_key",
         &[T::Events, T::String],
         chunk_events_by_key,
-    ),
-    exact(
+    )),
+    bounded(exact(
         "filter_keyvals",
         &[T::EventsRead, T::String, T::JsonValues],
         filter_keyvals,
-    ),
-    exact(
+    )),
+    bounded(exact(
         "filter_keyvals_regex",
         &[T::EventsRead, T::String, T::String],
         filter_keyvals_regex,
-    ),
+    )),
     exact(
         "filter_period_intersect",
         &[T::Events, T::Events],
@@ -80,11 +93,11 @@ pub static BUILTINS: [Builtin; 22] = [
     variadic("concat", T::Events, concat),
     exact("categorize", &[T::Events, T::CategoryRules], categorize),
     exact("tag", &[T::Events, T::TagRules], tag),
-    exact(
+    bounded(exact(
         "exclude_keyvals",
         &[T::EventsRead, T::String, T::JsonValues],
         exclude_keyvals,
-    ),
+    )),
     exact("period_union", &[T::Events, T::Events], period_union),
     exact(
         "union_no_overlap",

@@ -24,6 +24,11 @@ pub struct Builtin {
     pub params: Params,
     /// The body; it receives the arguments already converted to the declared types.
     pub body: fn(Args<'_>, &mut CallCtx<'_>) -> Result<DataType>,
+    /// Whether its result can be larger (in [`DataType::approx_bytes`]) than its
+    /// largest argument. Arguments were each measured when they were built, so only
+    /// the results of functions that can grow need measuring against the budget
+    /// (measuring a year of events after every call was a tenth of a year query).
+    pub may_grow: bool,
 }
 
 /// A function's parameter list.
