@@ -202,7 +202,10 @@ impl Interpreter<'_> {
             env,
             datastore: self.datastore,
         };
-        Ok((functions::call(builtin, inputs, &mut ctx)?, builtin.may_grow))
+        Ok((
+            functions::call(builtin, inputs, &mut ctx)?,
+            builtin.may_grow,
+        ))
     }
 }
 

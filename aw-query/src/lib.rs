@@ -115,10 +115,61 @@ impl PreparedQuery {
         Ok(value)
     }
 
+    /// The buckets the program reads with `query_bucket("<literal id>")`, each once, in
+    /// order of appearance: a caller may start reading them for a period before the
+    /// program asks (a read the program then does not make is only wasted work).
+    pub fn literal_buckets(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        for stmt in &self.program.stmts {
+            literal_buckets_in_stmt(stmt, &mut found);
+        }
+        found
+    }
+
     /// Counts a result of `approx_bytes` ([`DataType::approx_bytes`]) that was not run
     /// here toward the result budget.
     pub fn count_result(&self, approx_bytes: usize) -> Result<()> {
         self.budget.add_result_bytes(approx_bytes)
+    }
+}
+
+fn literal_buckets_in_stmt(stmt: &ast::Stmt, found: &mut Vec<String>) {
+    match stmt {
+        ast::Stmt::Simple { value, .. } => literal_buckets_in(value, found),
+        ast::Stmt::If { branches } => {
+            for (condition, block) in branches {
+                literal_buckets_in(condition, found);
+                block
+                    .iter()
+                    .for_each(|stmt| literal_buckets_in_stmt(stmt, found));
+            }
+        }
+    }
+}
+
+fn literal_buckets_in(expr: &ast::Expr, found: &mut Vec<String>) {
+    use ast::Expr;
+    match expr {
+        Expr::Call { name, args } => {
+            if let (true, [Expr::String(bucket)]) = (name == "query_bucket", args.as_slice()) {
+                if !found.contains(bucket) {
+                    found.push(bucket.clone());
+                }
+            }
+            args.iter().for_each(|arg| literal_buckets_in(arg, found));
+        }
+        Expr::List(items) => items
+            .iter()
+            .for_each(|item| literal_buckets_in(item, found)),
+        Expr::Dict(entries) => entries
+            .iter()
+            .for_each(|(_, value)| literal_buckets_in(value, found)),
+        Expr::Chain { first, rest } => {
+            literal_buckets_in(first, found);
+            rest.iter()
+                .for_each(|(_, operand)| literal_buckets_in(operand, found));
+        }
+        Expr::Number(_) | Expr::Bool(_) | Expr::String(_) | Expr::Var { .. } => {}
     }
 }
 

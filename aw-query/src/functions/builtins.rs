@@ -52,7 +52,11 @@ pub static BUILTINS: [Builtin; 22] = [
     bounded(exact("sort_by_duration", &[T::Events], sort_by_duration)),
     bounded(exact("sort_by_timestamp", &[T::Events], sort_by_timestamp)),
     bounded(exact("sum_durations", &[T::EventsRead], sum_durations)),
-    bounded(exact("limit_events", &[T::EventsRead, T::Count], limit_events)),
+    bounded(exact(
+        "limit_events",
+        &[T::EventsRead, T::Count],
+        limit_events,
+    )),
     bounded(exact("contains", &[T::Any, T::Any], contains)),
     bounded(exact("flood", &[T::Events], flood)),
     Builtin {

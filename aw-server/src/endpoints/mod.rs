@@ -27,6 +27,7 @@ mod metrics;
 pub mod openapi;
 mod privacy;
 mod query;
+mod query_sources;
 mod refusal;
 mod request_metrics;
 mod retention;

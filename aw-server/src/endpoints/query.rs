@@ -10,100 +10,20 @@
 //! every period in order gives, including which error wins: the first period's.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use aw_datastore::native::Datastore;
-use aw_datastore::{DatastoreError, EventQuery};
 use aw_models::time::to_nanos;
-use aw_models::{Bucket, Query, SharedEvent, TimeInterval};
-use aw_query::{
-    DataType, DatastoreQueryError, PreparedQuery, QueryDatastore, QueryError, QueryLimits,
-};
-use chrono::{DateTime, Utc};
+use aw_models::{Query, TimeInterval};
+use aw_query::{DataType, PreparedQuery, QueryDatastore, QueryError, QueryLimits};
 use rocket::response::content::RawJson;
 use rocket::{Route, State};
 
 use crate::endpoints::body::JsonBody;
+use crate::endpoints::query_sources::{Prefetched, QuerySource, Recorder};
 use crate::endpoints::run_blocking;
 use crate::error::ApiError;
 use crate::query_cache::{Cached, QueryCache, Read};
-
-/// The datastore as the query engine reads it.
-struct QuerySource(Datastore);
-
-impl QuerySource {
-    fn convert(err: DatastoreError) -> DatastoreQueryError {
-        match err {
-            DatastoreError::NoSuchBucket { bucket_id } => {
-                DatastoreQueryError::NoSuchBucket(bucket_id)
-            }
-            other => DatastoreQueryError::InternalError(other.to_string()),
-        }
-    }
-}
-
-impl QueryDatastore for QuerySource {
-    fn get_events(
-        &self,
-        bucket_id: &str,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
-        let query = EventQuery {
-            start: Some(start),
-            end: Some(end),
-            limit: None,
-        };
-        // Each distinct stored data is decoded once per read and shared by its events.
-        self.0
-            .get_events_shared(bucket_id, query)
-            .map_err(QuerySource::convert)
-    }
-
-    fn get_buckets(&self) -> Result<Vec<Bucket>, DatastoreQueryError> {
-        let buckets = self.0.get_buckets().map_err(QuerySource::convert)?;
-        Ok(buckets.into_values().collect())
-    }
-}
-
-/// A source that notes every read, for the cache's invalidation.
-struct Recorder<'a> {
-    inner: &'a dyn QueryDatastore,
-    reads: Mutex<Vec<Read>>,
-}
-
-impl Recorder<'_> {
-    fn note(&self, read: Read) {
-        if let Ok(mut reads) = self.reads.lock() {
-            reads.push(read);
-        }
-    }
-
-    fn into_reads(self) -> Vec<Read> {
-        self.reads.into_inner().unwrap_or_default()
-    }
-}
-
-impl QueryDatastore for Recorder<'_> {
-    fn get_events(
-        &self,
-        bucket_id: &str,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
-        self.note(Read::Events {
-            bucket: bucket_id.to_string(),
-            start: to_nanos(&start),
-            end: to_nanos(&end),
-        });
-        self.inner.get_events(bucket_id, start, end)
-    }
-
-    fn get_buckets(&self) -> Result<Vec<Bucket>, DatastoreQueryError> {
-        self.note(Read::Buckets);
-        self.inner.get_buckets()
-    }
-}
 
 /// One period's answer: its JSON and, when it ran here, what it read.
 type Answer = Result<(Cached, Option<Vec<Read>>), ApiError>;
@@ -208,18 +128,23 @@ fn run_parallel(
 }
 
 fn run_one(prepared: &PreparedQuery, period: &TimeInterval, source: &dyn QueryDatastore) -> Answer {
-    let recorder = Recorder {
-        inner: source,
-        reads: Mutex::new(Vec::new()),
-    };
-    let value: DataType = prepared.run(period, &recorder)?;
+    std::thread::scope(|scope| {
+        // The program's buckets are read on their own threads while it starts running.
+        let prefetched = Prefetched::start(scope, source, &prepared.literal_buckets(), period);
+        let recorder = Recorder::new(&prefetched);
+        let value: DataType = prepared.run(period, &recorder)?;
+        finish(value, recorder.into_reads())
+    })
+}
+
+fn finish(value: DataType, reads: Vec<Read>) -> Answer {
     let json = serde_json::to_string(&value)
         .map_err(|err| QueryError::UnserializableResult(err.to_string()))?;
     let cached = Cached {
         json: json.into(),
         approx_bytes: value.approx_bytes(),
     };
-    Ok((cached, Some(recorder.into_reads())))
+    Ok((cached, Some(reads)))
 }
 
 #[rocket::post("/query", format = "json", data = "<query>")]
