@@ -98,9 +98,7 @@ impl Event {
 
     /// `timestamp + duration`.
     pub fn calculate_endtime(&self) -> DateTime<Utc> {
-        self.timestamp
-            .checked_add_signed(self.duration)
-            .unwrap_or(self.timestamp)
+        endtime(&self.timestamp, &self.duration)
     }
 
     /// Start in nanoseconds since the epoch.
@@ -110,9 +108,18 @@ impl Event {
 
     /// End in nanoseconds since the epoch, or `None` when it does not fit in i64.
     pub fn end_nanos(&self) -> Option<i64> {
-        self.start_nanos()
-            .checked_add(duration_nanos(&self.duration))
+        end_nanos(&self.timestamp, &self.duration)
     }
+}
+
+/// `timestamp + duration`, or the start when that overflows (also for `SharedEvent`).
+pub(crate) fn endtime(timestamp: &DateTime<Utc>, duration: &TimeDelta) -> DateTime<Utc> {
+    timestamp.checked_add_signed(*duration).unwrap_or(*timestamp)
+}
+
+/// The end in nanoseconds, `None` when it does not fit in i64 (also for `SharedEvent`).
+pub(crate) fn end_nanos(timestamp: &DateTime<Utc>, duration: &TimeDelta) -> Option<i64> {
+    to_nanos(timestamp).checked_add(duration_nanos(duration))
 }
 
 impl PartialEq for Event {

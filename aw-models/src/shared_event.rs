@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Serialize, Serializer};
 
-use crate::time::{duration_nanos, to_nanos};
+use crate::time::to_nanos;
 use crate::{Event, JsonMap};
 
 /// One interval of activity with reference-counted data.
@@ -31,9 +31,7 @@ pub struct SharedEvent {
 impl SharedEvent {
     /// `timestamp + duration` (the start when that overflows).
     pub fn calculate_endtime(&self) -> DateTime<Utc> {
-        self.timestamp
-            .checked_add_signed(self.duration)
-            .unwrap_or(self.timestamp)
+        crate::event::endtime(&self.timestamp, &self.duration)
     }
 
     /// Start in nanoseconds since the epoch.
@@ -43,8 +41,7 @@ impl SharedEvent {
 
     /// End in nanoseconds since the epoch, or `None` when it does not fit in i64.
     pub fn end_nanos(&self) -> Option<i64> {
-        self.start_nanos()
-            .checked_add(duration_nanos(&self.duration))
+        crate::event::end_nanos(&self.timestamp, &self.duration)
     }
 
     /// Mutable access to the data, copying it first if another event shares it.
