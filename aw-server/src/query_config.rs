@@ -10,9 +10,9 @@ use aw_query::QueryLimits;
 use serde::Deserialize;
 
 const MIB: usize = 1024 * 1024;
-/// Default size of the query result cache: a month of dashboard views (every view's
-/// periods and queries) is a few MiB of answers.
-const DEFAULT_CACHE_MB: usize = 64;
+/// Default size of the query result cache: a year answer of the desktop query is about
+/// 1 MB, a day answer a few kB; idle memory counts too.
+const DEFAULT_CACHE_MB: usize = 16;
 
 /// The `[query]` table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
