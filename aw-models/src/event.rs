@@ -114,7 +114,9 @@ impl Event {
 
 /// `timestamp + duration`, or the start when that overflows (also for `SharedEvent`).
 pub(crate) fn endtime(timestamp: &DateTime<Utc>, duration: &TimeDelta) -> DateTime<Utc> {
-    timestamp.checked_add_signed(*duration).unwrap_or(*timestamp)
+    timestamp
+        .checked_add_signed(*duration)
+        .unwrap_or(*timestamp)
 }
 
 /// The end in nanoseconds, `None` when it does not fit in i64 (also for `SharedEvent`).
