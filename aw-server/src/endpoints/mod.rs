@@ -97,12 +97,14 @@ pub fn build_server(config: &Config, datastore: Datastore) -> Result<Rocket<Buil
             .schedule_retention(retention_policy)
             .map_err(StartupError::Datastore)?;
     }
-    let cache = crate::query_cache::QueryCache::new(config.query.cache_bytes());
+    let mut cache = crate::query_cache::QueryCache::new(config.query.cache_bytes());
+    // Without the datastore's change notices the cache could serve stale answers, so
+    // a datastore that cannot take a listener (one that failed to open) gets none.
     if cache.enabled() {
-        // Without the datastore's change notices the cache could serve stale answers.
-        datastore
-            .subscribe(cache.listener())
-            .map_err(StartupError::Datastore)?;
+        if let Err(err) = datastore.subscribe(cache.listener()) {
+            log::warn!("query result cache off: {err}");
+            cache = crate::query_cache::QueryCache::new(0);
+        }
     }
     let rocket = rocket::custom(rocket_config(config))
         .manage(cache)
