@@ -62,6 +62,38 @@ enum Logged {
     Everything,
 }
 
+impl From<&Change<'_>> for Logged {
+    fn from(change: &Change<'_>) -> Logged {
+        match *change {
+            Change::Span {
+                bucket_id,
+                start,
+                end,
+            } => Logged::Span {
+                bucket: bucket_id.to_string(),
+                start,
+                end,
+            },
+            Change::Bucket { bucket_id } => Logged::Bucket(bucket_id.to_string()),
+            Change::Everything => Logged::Everything,
+        }
+    }
+}
+
+impl Logged {
+    fn as_change(&self) -> Change<'_> {
+        match self {
+            Logged::Span { bucket, start, end } => Change::Span {
+                bucket_id: bucket,
+                start: *start,
+                end: *end,
+            },
+            Logged::Bucket(bucket) => Change::Bucket { bucket_id: bucket },
+            Logged::Everything => Change::Everything,
+        }
+    }
+}
+
 struct Entry {
     answer: Cached,
     reads: Vec<Read>,
@@ -220,7 +252,10 @@ impl QueryCache {
             .log
             .iter()
             .filter(|(generation, _)| *generation > ticket.generation)
-            .any(|(_, change)| reads.iter().any(|read| touches(change, read)));
+            .any(|(_, change)| {
+                let change = change.as_change();
+                reads.iter().any(|read| touches(&change, read))
+            });
         if stale {
             bump(&self.counters.refused, 1);
             return;
@@ -245,24 +280,11 @@ impl QueryCache {
 
     /// Drops what `change` may have made stale (the datastore's listener).
     fn changed(&self, change: &Change<'_>) {
-        let logged = match *change {
-            Change::Span {
-                bucket_id,
-                start,
-                end,
-            } => Logged::Span {
-                bucket: bucket_id.to_string(),
-                start,
-                end,
-            },
-            Change::Bucket { bucket_id } => Logged::Bucket(bucket_id.to_string()),
-            Change::Everything => Logged::Everything,
-        };
         let mut inner = self.lock();
         inner.generation += 1;
         let (mut freed, before) = (0, inner.entries.len());
         inner.entries.retain(|_, entry| {
-            let keep = !entry.reads.iter().any(|read| touches(&logged, read));
+            let keep = !entry.reads.iter().any(|read| touches(change, read));
             if !keep {
                 freed += entry.bytes;
             }
@@ -270,6 +292,7 @@ impl QueryCache {
         });
         inner.bytes = inner.bytes.saturating_sub(freed);
         bump(&self.counters.invalidated, before - inner.entries.len());
+        // Only runs in flight need the change later; a heartbeat with none allocates nothing.
         if inner.in_flight > 0 {
             if inner.log.len() == LOG_CAPACITY {
                 // Runs begun before the oldest kept change can no longer be checked.
@@ -277,7 +300,7 @@ impl QueryCache {
                 inner.log_start = inner.log.front().map_or(inner.generation, |(g, _)| g - 1);
             }
             let generation = inner.generation;
-            inner.log.push_back((generation, logged));
+            inner.log.push_back((generation, Logged::from(change)));
         }
     }
 
@@ -299,15 +322,14 @@ impl QueryCache {
 }
 
 /// Whether `change` can change what `read` returned.
-fn touches(change: &Logged, read: &Read) -> bool {
-    match (change, read) {
-        (Logged::Everything, _) => true,
-        (Logged::Bucket(_), Read::Buckets) => true,
-        (Logged::Span { .. }, Read::Buckets) => false,
-        (Logged::Bucket(changed), Read::Events { bucket, .. }) => changed == bucket,
+fn touches(change: &Change<'_>, read: &Read) -> bool {
+    match (*change, read) {
+        (Change::Everything, _) | (Change::Bucket { .. }, Read::Buckets) => true,
+        (Change::Span { .. }, Read::Buckets) => false,
+        (Change::Bucket { bucket_id }, Read::Events { bucket, .. }) => bucket_id == bucket,
         (
-            Logged::Span {
-                bucket: changed,
+            Change::Span {
+                bucket_id,
                 start,
                 end,
             },
@@ -316,7 +338,7 @@ fn touches(change: &Logged, read: &Read) -> bool {
                 start: read_start,
                 end: read_end,
             },
-        ) => changed == bucket && *end >= *read_start && *start <= *read_end,
+        ) => bucket_id == bucket && end >= *read_start && start <= *read_end,
     }
 }
 

@@ -122,18 +122,13 @@ async fn feed(
         }
         let mut chunk = Vec::with_capacity(CHUNK);
         let ended = read_up_to(&mut stream, &mut chunk, CHUNK as u64).await?;
-        total = total.saturating_add(chunk.len() as u64);
         if chunk.is_empty() {
             return Ok(());
         }
-        if total > limit.as_u64() {
-            continue;
-        }
-        if sender.send(chunk).await.is_err() {
-            // The parser stopped early (its error is the answer).
-            return Ok(());
-        }
-        if ended {
+        total = total.saturating_add(chunk.len() as u64);
+        // A chunk past the limit is never sent; the check above answers 413.
+        if total <= limit.as_u64() && (sender.send(chunk).await.is_err() || ended) {
+            // Done, or the parser stopped early (then its error is the answer).
             return Ok(());
         }
     }
