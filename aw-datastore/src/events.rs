@@ -3,17 +3,20 @@
 //! Times are stored as i64 nanoseconds. Every read goes through the composite index
 //! `(bucketrow, starttime DESC, endtime)`, which also fixes the order of ties
 //! (start descending, then end ascending, then id ascending). Range reads decode each
-//! distinct stored data text once per read and share it between the events holding it.
+//! distinct stored data text once (through the connection's `DataCache`) and share it
+//! between the events holding it; REST event lists skip decoding altogether where the
+//! stored text is canonical (`range_json`).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
 use aw_models::time::from_nanos;
-use aw_models::{Event, JsonMap, SharedEvent};
+use aw_models::wire::write_event_json;
+use aw_models::{is_canonical_data, Event, SharedEvent};
 use chrono::TimeDelta;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::buckets::parse_data;
+use crate::decoded::DataCache;
 use crate::error::{DatastoreError, Result};
 
 /// A read range in nanoseconds, both ends inclusive.
@@ -127,18 +130,19 @@ pub fn get_range(
     longest: i64,
     limit: Option<u64>,
 ) -> Result<Vec<Event>> {
-    let shared = get_range_shared(conn, row, range, longest, limit)?;
+    let shared = get_range_shared(conn, row, range, longest, limit, &mut DataCache::default())?;
     Ok(shared.into_iter().map(SharedEvent::into_event).collect())
 }
 
-/// [`get_range`] with each distinct stored data text decoded once and shared by every
-/// event holding it.
+/// [`get_range`] with each distinct stored data text decoded once (or taken from
+/// `cache`, which keeps them across reads) and shared by every event holding it.
 pub fn get_range_shared(
     conn: &Connection,
     row: i64,
     range: Range,
     longest: i64,
     limit: Option<u64>,
+    cache: &mut DataCache,
 ) -> Result<Vec<SharedEvent>> {
     if range.start > range.end {
         return Ok(Vec::new());
@@ -151,12 +155,82 @@ pub fn get_range_shared(
          LIMIT ?4",
     )?;
     let earliest = range.start.saturating_sub(longest);
-    let mut interner = Interner::default();
     let rows = stmt.query_map(
         params![row, range.start, range.end, limit, earliest],
-        |row| read_shared(row, &mut interner),
+        |row| read_shared(row, cache),
     )?;
     rows.map(|row| row.map_err(DatastoreError::from)).collect()
+}
+
+/// [`get_range_shared`]'s events, clipped to `range`, as the JSON array an event list
+/// answers with, written straight from the rows. A stored text already in canonical
+/// form (what this server stores) is copied as it is; any other form is decoded and
+/// encoded once per distinct text, so the bytes equal an encoding of the decoded events.
+pub fn range_json(
+    conn: &Connection,
+    row: i64,
+    range: Range,
+    longest: i64,
+    limit: Option<u64>,
+) -> Result<Vec<u8>> {
+    if range.start > range.end {
+        return Ok(b"[]".to_vec());
+    }
+    let sql_limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, starttime, endtime, data FROM events
+         WHERE bucketrow = ?1 AND starttime >= ?5 AND starttime <= ?3 AND endtime >= ?2
+         ORDER BY starttime DESC, endtime ASC, id ASC
+         LIMIT ?4",
+    )?;
+    let earliest = range.start.saturating_sub(longest);
+    let mut rows = stmt.query(params![row, range.start, range.end, sql_limit, earliest])?;
+    // Room for a typical window event per row of a limited read, so the buffer
+    // rarely grows (and copies).
+    let expected = limit.map_or(1024, |limit| {
+        usize::try_from(limit).unwrap_or(0).min(100_000)
+    });
+    let mut out = Vec::with_capacity(expected.saturating_mul(160).saturating_add(2));
+    let mut reencoded: HashMap<Box<str>, Box<str>> = HashMap::new();
+    out.push(b'[');
+    while let Some(r) = rows.next()? {
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        let id: i64 = r.get(0)?;
+        let (start, end): (i64, i64) = (r.get(1)?, r.get(2)?);
+        let text = match r.get_ref(3)?.as_str() {
+            Ok(text) => text,
+            // Not text: reading it as a String fails with the error plain reads give.
+            Err(_) => &r.get::<_, String>(3)?,
+        };
+        let data = if is_canonical_data(text) {
+            text
+        } else {
+            reencode(&mut reencoded, text)
+        };
+        let clipped_start = start.max(range.start);
+        let clipped_end = end.min(range.end);
+        write_event_json(
+            &mut out,
+            Some(id),
+            &from_nanos(clipped_start),
+            &TimeDelta::nanoseconds(clipped_end.saturating_sub(clipped_start)),
+            data,
+        );
+    }
+    out.push(b']');
+    Ok(out)
+}
+
+/// The canonical encoding of a stored text in another form, made once per text.
+fn reencode<'a>(known: &'a mut HashMap<Box<str>, Box<str>>, text: &str) -> &'a str {
+    if !known.contains_key(text) {
+        let data = parse_data(text, "event");
+        let encoded = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_string());
+        known.insert(text.into(), encoded.into());
+    }
+    known.get(text).map_or("{}", |encoded| encoded)
 }
 
 /// Start, end and data (in its canonical text) of every event of bucket `row`
@@ -194,13 +268,13 @@ pub fn identities(
 
 /// Reads the events of bucket `row` touching `range`, newest first, with one
 /// statement, handing them to `consume` in chunks of `chunk_size`; stops early when
-/// `consume` returns false. Chunks share the decoded data of up to
-/// [`STREAM_INTERNED`] distinct texts at a time, which bounds the memory a stream holds.
+/// `consume` returns false. Chunks share the decoded data that `cache` holds (bounded).
 pub fn for_each_chunk(
     conn: &Connection,
     row: i64,
     range: Range,
     chunk_size: usize,
+    cache: &mut DataCache,
     mut consume: impl FnMut(Vec<SharedEvent>) -> bool,
 ) -> Result<()> {
     let mut stmt = conn.prepare_cached(
@@ -209,15 +283,11 @@ pub fn for_each_chunk(
          ORDER BY starttime DESC, endtime ASC, id ASC",
     )?;
     let mut rows = stmt.query(params![row, range.start, range.end])?;
-    let mut interner = Interner::default();
     loop {
-        if interner.known.len() > STREAM_INTERNED {
-            interner.known.clear();
-        }
         let mut chunk = Vec::with_capacity(chunk_size);
         while chunk.len() < chunk_size {
             match rows.next()? {
-                Some(row) => chunk.push(read_shared(row, &mut interner)?),
+                Some(row) => chunk.push(read_shared(row, cache)?),
                 None => break,
             }
         }
@@ -227,9 +297,6 @@ pub fn for_each_chunk(
         }
     }
 }
-
-/// Distinct data texts a stream keeps decoded across its chunks.
-pub const STREAM_INTERNED: usize = 4096;
 
 /// Cuts each event to `range`, recomputing its duration.
 pub fn clip(events: &mut [SharedEvent], range: Range) {
@@ -345,33 +412,15 @@ pub fn end_out_of_range() -> DatastoreError {
     }
 }
 
-/// The decoded data of each distinct stored text met so far in one read, so that a
-/// row whose text was seen before costs a lookup, not a parse or an allocation.
-#[derive(Default)]
-struct Interner {
-    known: HashMap<Box<str>, Arc<JsonMap>>,
-}
-
-impl Interner {
-    fn data(&mut self, text: &str) -> Arc<JsonMap> {
-        if let Some(data) = self.known.get(text) {
-            return Arc::clone(data);
-        }
-        let data = Arc::new(parse_data(text, "event"));
-        self.known.insert(text.into(), Arc::clone(&data));
-        data
-    }
-}
-
 /// A shared event from a row `id, starttime, endtime, data`, its data from `interner`.
-fn read_shared(row: &Row<'_>, interner: &mut Interner) -> rusqlite::Result<SharedEvent> {
+fn read_shared(row: &Row<'_>, cache: &mut DataCache) -> rusqlite::Result<SharedEvent> {
     let id: i64 = row.get(0)?;
     let start: i64 = row.get(1)?;
     let end: i64 = row.get(2)?;
     let data = match row.get_ref(3)?.as_str() {
-        Ok(text) => interner.data(text),
+        Ok(text) => cache.data(text),
         // Not text: reading it as a String fails with the error plain reads give.
-        Err(_) => interner.data(&row.get::<_, String>(3)?),
+        Err(_) => cache.data(&row.get::<_, String>(3)?),
     };
     Ok(SharedEvent {
         id: Some(id),

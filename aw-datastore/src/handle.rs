@@ -16,7 +16,7 @@ use crate::changes::ChangeListener;
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::metrics::DatastoreMetrics;
 use crate::open_config::{DatastoreConfig, Storage};
-use crate::protocol::{Command, Reply, Subscriber};
+use crate::protocol::{Command, EventsForm, Reply, Subscriber};
 use crate::retention::{RetentionPolicy, RetentionReport, RetentionRule};
 use crate::status::DatastoreStatus;
 use crate::sweep::PrivacyReport;
@@ -148,8 +148,20 @@ impl Datastore {
         bucket_id: &str,
         query: EventQuery,
     ) -> Result<Vec<SharedEvent>> {
-        match self.request(Command::GetEvents(bucket_id.to_string(), query))? {
+        let command = Command::GetEvents(bucket_id.to_string(), query, EventsForm::Shared);
+        match self.request(command)? {
             Reply::SharedEvents(events) => Ok(events),
+            other => Err(unexpected(other)),
+        }
+    }
+
+    /// [`Datastore::get_events`] as the JSON array an event list answers with, written
+    /// on the reading thread straight from the rows: a stored data text already in
+    /// canonical form is copied as it is, any other is decoded and encoded once.
+    pub fn get_events_json(&self, bucket_id: &str, query: EventQuery) -> Result<Vec<u8>> {
+        let command = Command::GetEvents(bucket_id.to_string(), query, EventsForm::Json);
+        match self.request(command)? {
+            Reply::Json(json) => Ok(json),
             other => Err(unexpected(other)),
         }
     }

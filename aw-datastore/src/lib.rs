@@ -49,6 +49,7 @@ pub mod backup;
 mod buckets;
 mod changes;
 mod checkpoint;
+mod decoded;
 mod error;
 mod events;
 mod failed;

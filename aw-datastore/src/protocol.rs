@@ -23,7 +23,7 @@ pub enum Command {
     DeleteBucket(String),
     InsertEvents(String, Vec<Event>),
     Heartbeat(String, Box<Event>, f64),
-    GetEvents(String, EventQuery),
+    GetEvents(String, EventQuery, EventsForm),
     GetEvent(String, i64),
     GetEventCount(String, EventQuery),
     StreamEvents(String, Sender<crate::Result<Vec<SharedEvent>>>),
@@ -58,6 +58,15 @@ impl std::fmt::Debug for Subscriber {
     }
 }
 
+/// What a range read returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventsForm {
+    /// Events sharing the data they have in common (the query engine's read).
+    Shared,
+    /// The JSON array of the events, written on the reading thread (REST event lists).
+    Json,
+}
+
 /// The worker's answer.
 #[derive(Debug)]
 pub enum Reply {
@@ -66,6 +75,8 @@ pub enum Reply {
     Events(Vec<Event>),
     /// A range read's answer: events sharing the data they have in common.
     SharedEvents(Vec<SharedEvent>),
+    /// A range read's answer as the JSON array an event list answers with.
+    Json(Vec<u8>),
     Event(Box<Event>),
     Count(u64),
     Value(serde_json::Value),

@@ -15,9 +15,10 @@ use rusqlite::{Connection, OpenFlags};
 
 use aw_models::SharedEvent;
 
+use crate::decoded::DataCache;
 use crate::error::Result;
 use crate::events::{self, Range};
-use crate::protocol::Reply;
+use crate::protocol::{EventsForm, Reply};
 
 /// Events per chunk of an event stream (exports).
 pub const STREAM_CHUNK: usize = 2000;
@@ -38,6 +39,8 @@ pub enum ReadJob {
         range: Range,
         /// At most this many.
         limit: Option<u64>,
+        /// Shared events or their JSON.
+        form: EventsForm,
     },
     /// Every event of a bucket from the epoch on, newest first, clipped as an export
     /// shows them, sent in chunks of [`STREAM_CHUNK`] from one statement (one snapshot).
@@ -59,26 +62,36 @@ pub enum ReadJob {
 }
 
 impl ReadJob {
-    /// Runs the read on `conn`.
-    pub fn run(self, conn: &Connection) -> Result<Reply> {
+    /// Runs the read on `conn`, decoding data through `cache` (kept per connection).
+    pub fn run(self, conn: &Connection, cache: &mut DataCache) -> Result<Reply> {
         match self {
             ReadJob::Events {
                 row,
                 longest,
                 range,
                 limit,
+                form: EventsForm::Shared,
             } => {
-                let mut found = events::get_range_shared(conn, row, range, longest, limit)?;
+                let mut found = events::get_range_shared(conn, row, range, longest, limit, cache)?;
                 events::clip(&mut found, range);
                 Ok(Reply::SharedEvents(found))
             }
+            ReadJob::Events {
+                row,
+                longest,
+                range,
+                limit,
+                form: EventsForm::Json,
+            } => Ok(Reply::Json(events::range_json(
+                conn, row, range, longest, limit,
+            )?)),
             ReadJob::Stream { row, chunks } => {
                 let range = Range {
                     start: 0,
                     end: i64::MAX,
                 };
                 let streamed =
-                    events::for_each_chunk(conn, row, range, STREAM_CHUNK, |mut chunk| {
+                    events::for_each_chunk(conn, row, range, STREAM_CHUNK, cache, |mut chunk| {
                         events::clip(&mut chunk, range);
                         chunks.send(Ok(chunk)).is_ok()
                     });
@@ -116,8 +129,9 @@ impl ReaderPool {
             let spawned = thread::Builder::new()
                 .name(format!("aw-datastore-reader-{idx}"))
                 .spawn(move || {
+                    let mut cache = DataCache::default();
                     for (job, reply) in receiver {
-                        let answer = job.run(&conn).unwrap_or_else(Reply::Failed);
+                        let answer = job.run(&conn, &mut cache).unwrap_or_else(Reply::Failed);
                         let _ = reply.send(answer);
                     }
                     // The connection closes before the pool hears that this thread ended.

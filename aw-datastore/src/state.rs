@@ -12,12 +12,13 @@ use rusqlite::Connection;
 
 use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::changes::{Change, Listeners};
+use crate::decoded::DataCache;
 use crate::error::{DatastoreError, Result};
 use crate::events::{self, Range};
 use crate::handle::EventQuery;
 use crate::metrics::HeartbeatCounts;
 use crate::privacy::{self, PrivacyFilters};
-use crate::protocol::{Command, Reply};
+use crate::protocol::{Command, EventsForm, Reply};
 use crate::reader::ReadJob;
 use crate::{import, key_value};
 
@@ -135,13 +136,19 @@ impl State {
     }
 
     /// The read `GetEvents` resolves to.
-    pub fn events_job(&self, bucket_id: &str, query: EventQuery) -> Result<ReadJob> {
+    pub fn events_job(
+        &self,
+        bucket_id: &str,
+        query: EventQuery,
+        form: EventsForm,
+    ) -> Result<ReadJob> {
         let cached = self.cached(bucket_id)?;
         Ok(ReadJob::Events {
             row: cached.row,
             longest: cached.longest,
             range: range_of(query),
             limit: query.limit,
+            form,
         })
     }
 
@@ -250,14 +257,19 @@ impl State {
             Command::Heartbeat(id, event, pulsetime) => {
                 Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
             }
-            Command::GetEvents(id, query) => state.events_job(&id, query)?.run(&state.conn)?,
+            Command::GetEvents(id, query, form) => {
+                let job = state.events_job(&id, query, form)?;
+                job.run(&state.conn, &mut DataCache::default())?
+            }
             Command::GetEvent(id, event_id) => {
                 Reply::Event(Box::new(state.get_event(&id, event_id)?))
             }
             Command::GetEventCount(id, query) if is_default_range(query) => {
                 Reply::Count(state.full_count(&id)?)
             }
-            Command::GetEventCount(id, query) => state.count_job(&id, query)?.run(&state.conn)?,
+            Command::GetEventCount(id, query) => state
+                .count_job(&id, query)?
+                .run(&state.conn, &mut DataCache::default())?,
             Command::DeleteEvent(id, event_id) => {
                 state.delete_event(&id, event_id)?;
                 Reply::Done

@@ -1,6 +1,6 @@
-//! `get_events_shared` answers exactly what `get_events` answers (rows, ids, order,
-//! clipping, limits, errors), on the worker and on reader threads, and events with
-//! equal stored data share one decoded map.
+//! `get_events_shared` and `get_events_json` answer exactly what `get_events` answers
+//! (rows, ids, order, clipping, limits, errors), on the worker and on reader threads,
+//! and events with equal stored data share one decoded map.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -105,6 +105,8 @@ fn check_answers(datastore: &Datastore, stored: &[Event]) {
         );
         let converted: Vec<Event> = shared.into_iter().map(SharedEvent::into_event).collect();
         assert_eq!(with_ids(converted), with_ids(plain), "{query:?}");
+        let json = datastore.get_events_json("b", query).unwrap();
+        assert_eq!(String::from_utf8(json).unwrap(), json_plain, "{query:?}");
     }
 }
 
@@ -120,6 +122,10 @@ fn shared_reads_equal_plain_reads_on_file_and_memory() {
         assert_eq!(everything.unwrap().len(), 1500);
         assert!(matches!(
             datastore.get_events_shared("nob", EventQuery::default()),
+            Err(DatastoreError::NoSuchBucket { bucket_id }) if bucket_id == "nob"
+        ));
+        assert!(matches!(
+            datastore.get_events_json("nob", EventQuery::default()),
             Err(DatastoreError::NoSuchBucket { bucket_id }) if bucket_id == "nob"
         ));
     }

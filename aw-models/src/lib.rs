@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod bucket;
+mod canonical;
 mod event;
 mod export;
 mod import_plan;
@@ -32,8 +33,10 @@ mod rfc3339;
 mod shared_event;
 pub mod time;
 mod timeinterval;
+pub mod wire;
 
 pub use bucket::{Bucket, BucketMetadata};
+pub use canonical::is_canonical_data;
 pub use event::{Event, MAX_DATA_DEPTH};
 pub use export::BucketsExport;
 pub use import_plan::{ImportPlan, PlannedBucket, PlannedEvent};

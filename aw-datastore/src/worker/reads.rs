@@ -6,6 +6,7 @@
 use crossbeam_channel::{bounded, Sender};
 
 use super::Worker;
+use crate::decoded::DataCache;
 use crate::error::Result;
 use crate::handle::is_small_read;
 use crate::protocol::{Command, Reply};
@@ -18,8 +19,8 @@ impl Worker {
         match command {
             // A read bounded by a small limit is one short index probe: the worker
             // answers it itself rather than paying a hand-off to a reader thread.
-            Command::GetEvents(_, query) if is_small_read(*query) => None,
-            Command::GetEvents(id, query) => Some(self.state.events_job(id, *query)),
+            Command::GetEvents(_, query, _) if is_small_read(*query) => None,
+            Command::GetEvents(id, query, form) => Some(self.state.events_job(id, *query, *form)),
             // The full count is answered from the bucket cache, on the worker.
             Command::GetEventCount(id, query) if !is_default_range(*query) => {
                 Some(self.state.count_job(id, *query))
@@ -53,7 +54,7 @@ impl Worker {
             // The job's own reply is not needed: the chunks are the answer.
             Some(_) => self.dispatch_read(job, bounded(1).0),
             None => {
-                let _ = job.run(&self.state.conn);
+                let _ = job.run(&self.state.conn, &mut DataCache::default());
             }
         }
     }
@@ -71,7 +72,8 @@ impl Worker {
         };
         if let Err((job, reply)) = returned {
             self.readers = None;
-            let _ = reply.send(job.run(&self.state.conn).unwrap_or_else(Reply::Failed));
+            let answer = job.run(&self.state.conn, &mut DataCache::default());
+            let _ = reply.send(answer.unwrap_or_else(Reply::Failed));
         }
     }
 }

@@ -11,7 +11,6 @@ use rocket::{Route, State};
 
 use crate::endpoints::body::JsonBody;
 use crate::endpoints::run_blocking;
-use crate::endpoints::wire;
 use crate::error::ApiError;
 
 /// Parses the optional `start`/`end`/`limit` query parameters (docs/API.md §3.6).
@@ -34,7 +33,8 @@ fn event_query(
     })
 }
 
-/// Events with shared data, written with each distinct data encoded once.
+/// Events as JSON written by the datastore straight from the rows (canonical stored
+/// texts copied as they are).
 #[rocket::get("/buckets/<bucket_id>/events?<start>&<end>&<limit>")]
 async fn get_events(
     bucket_id: &str,
@@ -47,20 +47,11 @@ async fn get_events(
     if is_small_read(query) {
         // The worker answers these itself in well under a millisecond (watchers poll
         // `?limit=1`); skip the blocking pool's thread hops, as for heartbeats.
-        return events_json(&datastore.get_events_shared(bucket_id, query)?);
+        return Ok(RawJson(datastore.get_events_json(bucket_id, query)?));
     }
     let bucket_id = bucket_id.to_owned();
     let datastore = datastore.inner().clone();
-    run_blocking(move || events_json(&datastore.get_events_shared(&bucket_id, query)?)).await
-}
-
-fn events_json(events: &[aw_models::SharedEvent]) -> Result<RawJson<Vec<u8>>, ApiError> {
-    wire::events_json(events)
-        .map(RawJson)
-        .map_err(|err| ApiError::Internal {
-            message: String::from("Failed to serialise the events"),
-            detail: err.to_string(),
-        })
+    run_blocking(move || Ok(RawJson(datastore.get_events_json(&bucket_id, query)?))).await
 }
 
 /// `[]` answers `[]` without looking at the bucket, as upstream (docs/API.md §3.7).

@@ -136,8 +136,8 @@ impl Producer {
                 }
                 first_event = false;
                 WireEvent::new(event, &mut self.encodings)
-                    .and_then(|event| event.write_json(&mut self.out))
-                    .map_err(serialisation_error)?;
+                    .map_err(serialisation_error)?
+                    .write_json(&mut self.out);
             }
             self.encodings.bound(ENCODINGS_KEPT);
             self.flush(FLUSH_BYTES)?;

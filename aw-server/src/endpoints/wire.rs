@@ -12,7 +12,7 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use aw_models::time::{duration_to_secs, format_datetime};
+use aw_models::wire::write_event_json;
 use aw_models::{JsonMap, SharedEvent};
 use serde_json::value::{to_raw_value, RawValue};
 
@@ -63,37 +63,17 @@ impl<'a> WireEvent<'a> {
 }
 
 impl WireEvent<'_> {
-    /// Appends the event's JSON, field by field what `Event`'s derived `Serialize`
-    /// writes (numbers through serde_json, so they are formatted alike).
-    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        out.extend_from_slice(b"{\"id\":");
-        serde_json::to_writer(&mut *out, &self.event.id)?;
-        out.extend_from_slice(b",\"timestamp\":\"");
-        // Digits, '-', ':', 'T', '.' and 'Z' (a '+' for years past 9999): no escapes.
-        out.extend_from_slice(format_datetime(&self.event.timestamp).as_bytes());
-        out.extend_from_slice(b"\",\"duration\":");
-        serde_json::to_writer(&mut *out, &duration_to_secs(&self.event.duration))?;
-        out.extend_from_slice(b",\"data\":");
-        out.extend_from_slice(self.data.get().as_bytes());
-        out.push(b'}');
-        Ok(())
+    /// Appends the event's JSON, exactly what `Event`'s derived `Serialize` writes.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let event = self.event;
+        write_event_json(
+            out,
+            event.id,
+            &event.timestamp,
+            &event.duration,
+            self.data.get(),
+        );
     }
-}
-
-/// The JSON array of `events`, as `serde_json::to_vec` of the same `Event`s.
-pub fn events_json(events: &[SharedEvent]) -> serde_json::Result<Vec<u8>> {
-    // Room for a typical window event, so the buffer rarely grows (and copies).
-    let mut out = Vec::with_capacity(2 + events.len().saturating_mul(160));
-    let mut encodings = DataEncodings::default();
-    out.push(b'[');
-    for (idx, event) in events.iter().enumerate() {
-        if idx > 0 {
-            out.push(b',');
-        }
-        WireEvent::new(event, &mut encodings)?.write_json(&mut out)?;
-    }
-    out.push(b']');
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -101,6 +81,22 @@ mod tests {
     use aw_models::Event;
 
     use super::*;
+
+    /// The JSON array of `events`, as `serde_json::to_vec` of the same `Event`s.
+    fn events_json(events: &[SharedEvent]) -> serde_json::Result<Vec<u8>> {
+        // Room for a typical window event, so the buffer rarely grows (and copies).
+        let mut out = Vec::with_capacity(2 + events.len().saturating_mul(160));
+        let mut encodings = DataEncodings::default();
+        out.push(b'[');
+        for (idx, event) in events.iter().enumerate() {
+            if idx > 0 {
+                out.push(b',');
+            }
+            WireEvent::new(event, &mut encodings)?.write_json(&mut out);
+        }
+        out.push(b']');
+        Ok(out)
+    }
 
     fn events(texts: &[&str]) -> Vec<Event> {
         texts
