@@ -8,12 +8,13 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use aw_models::{Bucket, BucketsExport, Event, ImportPlan, SharedEvent};
+use aw_models::{Bucket, BucketsExport, Event, EventBatch, ImportPlan, SharedEvent};
 use chrono::{DateTime, Utc};
 use crossbeam_channel::{bounded, Receiver, Sender};
 
 use crate::changes::ChangeListener;
 use crate::error::{DatastoreError, Result, WorkerFailure};
+use crate::events;
 use crate::metrics::DatastoreMetrics;
 use crate::open_config::{DatastoreConfig, Storage};
 use crate::protocol::{Command, EventsForm, Reply, Subscriber};
@@ -115,9 +116,17 @@ impl Datastore {
     }
 
     /// Inserts events in order and returns them with their ids. Answered after the commit.
+    /// An event whose end does not fit is refused before the bucket is looked at.
     pub fn insert_events(&self, bucket_id: &str, events: Vec<Event>) -> Result<Vec<Event>> {
+        let batch = EventBatch::from_events(&events).map_err(|_| events::end_out_of_range())?;
+        Ok(self.insert_batch(bucket_id, batch)?.into_events())
+    }
+
+    /// [`Datastore::insert_events`] for events held compactly (a `POST …/events` body):
+    /// returns the events the privacy rules kept, with their ids.
+    pub fn insert_batch(&self, bucket_id: &str, events: EventBatch) -> Result<EventBatch> {
         match self.request(Command::InsertEvents(bucket_id.to_string(), events))? {
-            Reply::Events(events) => Ok(events),
+            Reply::Batch(stored) => Ok(stored),
             other => Err(unexpected(other)),
         }
     }

@@ -5,18 +5,16 @@
 //! all. It reads the bucket cache but does not change it; it returns the new cache
 //! entries, which the worker applies only once the import succeeded.
 
-use std::collections::HashMap;
-
 use aw_models::{
     Bucket, BucketMetadata, BucketsExport, Event, ImportPlan, PlannedBucket, PlannedEvent,
 };
 use chrono::Utc;
 use rusqlite::Connection;
 
-use crate::buckets::{self, parse_data, BucketCache, CachedBucket};
+use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::error::Result;
 use crate::events::{self, Range};
-use crate::privacy::{PrivacyFilters, Verdict};
+use crate::privacy::PrivacyFilters;
 
 /// Imports every bucket of `plan`, each event's data passed through `filters`
 /// (per distinct data, since the rules depend only on the bucket and the data);
@@ -30,7 +28,7 @@ pub fn import(
     let mut touched: Vec<CachedBucket> = Vec::new();
     for PlannedBucket { mut bucket, events } in std::mem::take(&mut plan.buckets) {
         bucket.events = None;
-        let events = apply_filters(&mut plan.data, filters, &bucket.id, events);
+        let events = filters.filter_planned(&bucket.id, &mut plan.data, events);
         let known = touched
             .iter()
             .position(|cached| cached.bucket.id == bucket.id)
@@ -56,42 +54,6 @@ pub fn import(
 /// The plan of a built export; an event whose end does not fit is invalid input.
 pub fn plan_of(export: BucketsExport) -> Result<ImportPlan> {
     ImportPlan::try_from(export).map_err(|_| events::end_out_of_range())
-}
-
-/// The events the privacy rules keep, pointing at their (possibly redacted) data.
-fn apply_filters(
-    texts: &mut Vec<Box<str>>,
-    filters: &PrivacyFilters,
-    bucket_id: &str,
-    events: Vec<PlannedEvent>,
-) -> Vec<PlannedEvent> {
-    if filters.is_empty() {
-        return events;
-    }
-    let mut outcome: HashMap<u32, Option<u32>> = HashMap::new();
-    events
-        .into_iter()
-        .filter_map(|mut event| {
-            let kept = *outcome.entry(event.data).or_insert_with(|| {
-                let text = usize::try_from(event.data)
-                    .ok()
-                    .and_then(|idx| texts.get(idx))
-                    .map_or("{}", |text| text);
-                let mut data = parse_data(text, "event");
-                match filters.apply(bucket_id, &mut data) {
-                    Verdict::Dropped => None,
-                    Verdict::Kept => Some(event.data),
-                    Verdict::Redacted => {
-                        let text = serde_json::to_string(&data).unwrap_or_default();
-                        texts.push(text.into());
-                        u32::try_from(texts.len() - 1).ok()
-                    }
-                }
-            });
-            event.data = kept?;
-            Some(event)
-        })
-        .collect()
 }
 
 /// Creates a bucket and stores its events as given.

@@ -9,11 +9,14 @@
 //! `data` (objects and arrays, at any depth); applying the same rules twice changes
 //! nothing the second time.
 
-use aw_models::{Event, JsonMap};
+use std::collections::HashMap;
+
+use aw_models::{Event, JsonMap, PlannedEvent};
 use regex::Regex;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::buckets::parse_data;
 use crate::error::{DatastoreError, Result};
 
 /// Where the rules are stored (`settings.` + the settings key `privacy_filters`).
@@ -157,6 +160,44 @@ impl PrivacyFilters {
             .filter_map(|mut event| match self.apply(bucket_id, &mut event.data) {
                 Verdict::Dropped => None,
                 Verdict::Kept | Verdict::Redacted => Some(event),
+            })
+            .collect()
+    }
+
+    /// The planned events the rules keep, pointing at their data as the rules leave
+    /// it (a redacted text is added to `texts`). The rules depend only on the bucket
+    /// and the data, so they run once per distinct text.
+    pub fn filter_planned(
+        &self,
+        bucket_id: &str,
+        texts: &mut Vec<Box<str>>,
+        events: Vec<PlannedEvent>,
+    ) -> Vec<PlannedEvent> {
+        if self.is_empty() {
+            return events;
+        }
+        let mut outcome: HashMap<u32, Option<u32>> = HashMap::new();
+        events
+            .into_iter()
+            .filter_map(|mut event| {
+                let kept = *outcome.entry(event.data).or_insert_with(|| {
+                    let text = usize::try_from(event.data)
+                        .ok()
+                        .and_then(|idx| texts.get(idx))
+                        .map_or("{}", |text| text);
+                    let mut data = parse_data(text, "event");
+                    match self.apply(bucket_id, &mut data) {
+                        Verdict::Dropped => None,
+                        Verdict::Kept => Some(event.data),
+                        Verdict::Redacted => {
+                            let text = serde_json::to_string(&data).unwrap_or_default();
+                            texts.push(text.into());
+                            u32::try_from(texts.len() - 1).ok()
+                        }
+                    }
+                });
+                event.data = kept?;
+                Some(event)
             })
             .collect()
     }

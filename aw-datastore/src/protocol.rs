@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use aw_models::{Bucket, Event, ImportPlan, SharedEvent};
+use aw_models::{Bucket, Event, EventBatch, ImportPlan, SharedEvent};
 use crossbeam_channel::Sender;
 
 use crate::changes::ChangeListener;
@@ -21,7 +21,7 @@ pub enum Command {
     GetBucket(String),
     CreateBucket(Box<Bucket>),
     DeleteBucket(String),
-    InsertEvents(String, Vec<Event>),
+    InsertEvents(String, EventBatch),
     Heartbeat(String, Box<Event>, f64),
     GetEvents(String, EventQuery, EventsForm),
     GetEvent(String, i64),
@@ -72,7 +72,8 @@ pub enum EventsForm {
 pub enum Reply {
     Buckets(BTreeMap<String, Bucket>),
     Bucket(Box<Bucket>),
-    Events(Vec<Event>),
+    /// Events as stored, with their ids.
+    Batch(EventBatch),
     /// A range read's answer: events sharing the data they have in common.
     SharedEvents(Vec<SharedEvent>),
     /// A range read's answer as the JSON array an event list answers with.
@@ -132,7 +133,7 @@ pub fn kind_of(command: &Command) -> Kind {
 /// How much a write counts toward [`crate::MAX_BATCH`].
 pub fn weight_of(command: &Command) -> usize {
     match command {
-        Command::InsertEvents(_, events) => events.len(),
+        Command::InsertEvents(_, events) => events.events.len(),
         Command::Import(plan) => plan.event_count(),
         _ => 1,
     }

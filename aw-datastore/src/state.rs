@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use aw_models::time::to_nanos;
-use aw_models::{Bucket, Event, ImportPlan};
+use aw_models::{Bucket, Event, EventBatch, ImportPlan};
 use rusqlite::Connection;
 
 use crate::buckets::{self, BucketCache, CachedBucket};
@@ -86,48 +86,60 @@ impl State {
         Ok(())
     }
 
-    /// Inserts events and returns them with ids.
-    pub fn insert_events(&mut self, bucket_id: &str, incoming: Vec<Event>) -> Result<Vec<Event>> {
+    /// Inserts events and returns the ones the privacy rules kept, with their ids.
+    pub fn insert_events(&mut self, bucket_id: &str, incoming: EventBatch) -> Result<EventBatch> {
         if incoming.is_empty() {
             // Upstream answers `[]` without looking at the bucket; clients rely on it.
             return Ok(incoming);
         }
         let row = self.cached(bucket_id)?.row;
+        let EventBatch { events, mut data } = incoming;
         // Dropped events are left out of the answer, as upstream's filter would do.
-        let mut incoming = self.filters.filter_events(bucket_id, incoming);
-        if incoming.is_empty() {
-            return Ok(incoming);
+        let kept = self.filters.filter_planned(bucket_id, &mut data, events);
+        let mut stored = EventBatch {
+            events: Vec::with_capacity(kept.len()),
+            data,
+        };
+        if kept.is_empty() {
+            return Ok(stored);
         }
         // Events with an id may replace stored ones: then the count is not known.
-        let replaces_by_id = incoming.iter().any(|event| event.id.is_some());
-        let mut spans = Vec::with_capacity(incoming.len());
-        for event in &mut incoming {
-            spans.push(events::span(event)?);
-            event.id = Some(events::insert(&self.conn, row, event)?);
+        let replaces_by_id = kept.iter().any(|event| event.id().is_some());
+        for event in kept {
+            events::check_explicit_id(event.id())?;
+            let text = stored.data_of(&event);
+            let id =
+                events::insert_row(&self.conn, row, event.id(), (event.start, event.end), text)?;
+            stored.events.push(event.with_id(id));
         }
         self.last_events.remove(bucket_id);
+        let spans = stored.events.iter().map(|event| (event.start, event.end));
         // An explicit id may have rewritten an event anywhere in the bucket.
-        match spans
-            .iter()
-            .copied()
-            .reduce(|(a, b), (c, d)| (a.min(c), b.max(d)))
-        {
+        match spans.clone().reduce(|(a, b), (c, d)| (a.min(c), b.max(d))) {
             Some((start, end)) if !replaces_by_id => self.listeners.span(bucket_id, start, end),
             _ => self.listeners.bucket(bucket_id),
         }
         if let Some(cached) = self.buckets.get_mut(bucket_id) {
             // New rows only: the default-range count grows by those ending at or
             // after the epoch, so a scrape of `GET /api/0/metrics` need not recount.
-            let added = spans.iter().filter(|(_, end)| *end >= 0).count();
+            let added = spans.clone().filter(|(_, end)| *end >= 0).count();
             cached.count = cached
                 .count
                 .filter(|_| !replaces_by_id)
                 .map(|count| count + u64::try_from(added).unwrap_or(u64::MAX));
-            for (start, end) in spans {
-                buckets::widen(cached, start, end);
-            }
+            let (lo, hi, longest) = spans.fold(
+                (i64::MAX, i64::MIN, 0),
+                |(lo, hi, longest), (start, end)| {
+                    (
+                        lo.min(start),
+                        hi.max(end),
+                        longest.max(end.saturating_sub(start)),
+                    )
+                },
+            );
+            buckets::widen_all(cached, lo, hi, longest);
         }
-        Ok(incoming)
+        Ok(stored)
     }
 
     /// The row id of a bucket.
@@ -253,7 +265,7 @@ impl State {
                 state.delete_bucket(&id)?;
                 Reply::Done
             }
-            Command::InsertEvents(id, events) => Reply::Events(state.insert_events(&id, events)?),
+            Command::InsertEvents(id, events) => Reply::Batch(state.insert_events(&id, events)?),
             Command::Heartbeat(id, event, pulsetime) => {
                 Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
             }

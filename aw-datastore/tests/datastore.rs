@@ -396,6 +396,65 @@ fn a_failing_import_lands_nothing() {
     );
 }
 
+/// Bulk writes (at least `MAX_BATCH` events) run in a transaction of their own: one
+/// that fails lands nothing, and undoes nothing that was written before it but not
+/// yet committed (a heartbeat), on a file (reader threads) and in memory.
+#[test]
+fn a_failing_bulk_write_undoes_only_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = Datastore::open_file(&dir.path().join("bulk.db")).unwrap();
+    let memory = Datastore::open_in_memory().unwrap();
+    for datastore in [&file, &memory] {
+        datastore.create_bucket(common::bucket("b")).unwrap();
+        let many = |last_id: Option<i64>| -> Vec<aw_models::Event> {
+            let mut events: Vec<_> = (0..aw_datastore::MAX_BATCH as i64 + 10)
+                .map(|idx| {
+                    let mut event =
+                        common::event("2001-01-01T00:00:00Z", 1.0, json!({"n": idx % 9}));
+                    event.timestamp += chrono::TimeDelta::seconds(idx * 2);
+                    event
+                })
+                .collect();
+            events.last_mut().unwrap().id = last_id;
+            events
+        };
+        let beat = common::event("2000-01-01T00:00:00Z", 0.0, json!({"a": 1}));
+        datastore.heartbeat("b", beat, 60.0).unwrap();
+        // An explicit id beyond 2^53 - 1 is refused when the last event is written.
+        let err = datastore
+            .insert_events("b", many(Some(1 << 60)))
+            .unwrap_err();
+        assert!(
+            matches!(err, DatastoreError::InvalidInput { .. }),
+            "{err:?}"
+        );
+        let mut export: BucketsExport = serde_json::from_value(json!({"buckets": {
+            "b": {"id": "b", "type": "t", "client": "c", "hostname": "h"},
+            "fresh": {"id": "fresh", "type": "t", "client": "c", "hostname": "h"}
+        }}))
+        .unwrap();
+        export.buckets.get_mut("fresh").unwrap().events = Some(many(Some(1 << 60)));
+        let err = datastore.import(export).unwrap_err();
+        assert!(
+            matches!(err, DatastoreError::InvalidInput { .. }),
+            "{err:?}"
+        );
+        let stored = all_events(datastore, "b");
+        assert_eq!(stored.len(), 1, "only the heartbeat");
+        assert_eq!(stored[0].data["a"], json!(1));
+        assert!(datastore.get_bucket("fresh").is_err());
+        // The worker goes on: the next bulk write lands whole.
+        assert_eq!(
+            datastore.insert_events("b", many(None)).unwrap().len(),
+            aw_datastore::MAX_BATCH + 10
+        );
+        assert_eq!(
+            all_events(datastore, "b").len(),
+            aw_datastore::MAX_BATCH + 11
+        );
+    }
+}
+
 #[test]
 fn key_values_by_key_and_prefix() {
     let datastore = Datastore::open_in_memory().unwrap();

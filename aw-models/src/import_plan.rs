@@ -23,7 +23,7 @@ use serde_json::value::RawValue;
 
 use crate::event::data_depth;
 use crate::time::{duration_nanos, to_nanos};
-use crate::{Bucket, BucketsExport, JsonMap, ModelError, MAX_DATA_DEPTH};
+use crate::{Bucket, BucketsExport, Event, JsonMap, ModelError, MAX_DATA_DEPTH};
 
 /// An export document, ready to import.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -46,7 +46,7 @@ pub struct PlannedBucket {
 /// One event of a plan: its span in nanoseconds and its data's index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PlannedEvent {
-    id: i64,
+    id: Option<i64>,
     /// Start, ns since the epoch.
     pub start: i64,
     /// End, ns since the epoch (fits: events whose end does not are dropped).
@@ -55,13 +55,30 @@ pub struct PlannedEvent {
     pub data: u32,
 }
 
-/// `id` of an event without one (explicit ids are far smaller in magnitude).
-const NO_ID: i64 = i64::MIN;
-
 impl PlannedEvent {
     /// The event's explicit id, if it had one.
     pub fn id(&self) -> Option<i64> {
-        (self.id != NO_ID).then_some(self.id)
+        self.id
+    }
+
+    /// The same event with id `id` (once it is stored).
+    pub fn with_id(self, id: i64) -> PlannedEvent {
+        PlannedEvent {
+            id: Some(id),
+            ..self
+        }
+    }
+
+    /// The plan of a built event, its data text added to `texts`; an event whose end
+    /// does not fit is refused.
+    pub(crate) fn of(event: &Event, texts: &mut Texts) -> Result<PlannedEvent, ModelError> {
+        let data = serde_json::to_string(&event.data).unwrap_or_default();
+        Ok(PlannedEvent {
+            id: event.id,
+            start: event.start_nanos(),
+            end: event.end_nanos().ok_or(ModelError::OutOfRange)?,
+            data: texts.canonical(data),
+        })
     }
 }
 
@@ -106,16 +123,8 @@ impl TryFrom<BucketsExport> for ImportPlan {
                 .events
                 .take()
                 .unwrap_or_default()
-                .into_iter()
-                .map(|event| {
-                    let data = serde_json::to_string(&event.data).unwrap_or_default();
-                    Ok(PlannedEvent {
-                        id: event.id.unwrap_or(NO_ID),
-                        start: event.start_nanos(),
-                        end: event.end_nanos().ok_or(ModelError::OutOfRange)?,
-                        data: texts.canonical(data),
-                    })
-                })
+                .iter()
+                .map(|event| PlannedEvent::of(event, &mut texts))
                 .collect::<Result<_, ModelError>>()?;
             buckets.push(PlannedBucket { bucket, events });
         }
@@ -128,7 +137,7 @@ impl TryFrom<BucketsExport> for ImportPlan {
 
 /// The distinct canonical texts, and what each raw text seen so far became.
 #[derive(Default)]
-struct Texts {
+pub(crate) struct Texts {
     canonical: HashMap<Box<str>, u32>,
     /// Raw data text → canonical index, or `None` when it is not valid event data.
     raw: HashMap<Box<str>, Option<u32>>,
@@ -161,7 +170,7 @@ impl Texts {
         decoded
     }
 
-    fn into_vec(self) -> Vec<Box<str>> {
+    pub(crate) fn into_vec(self) -> Vec<Box<str>> {
         self.order
     }
 }
@@ -180,12 +189,12 @@ struct RawEvent<'a> {
 }
 
 /// The plan's event for one array element, or `None` when it is not a valid event.
-fn plan_event(element: &RawValue, texts: &mut Texts) -> Option<PlannedEvent> {
+pub(crate) fn plan_event(element: &RawValue, texts: &mut Texts) -> Option<PlannedEvent> {
     let raw: RawEvent<'_> = serde_json::from_str(element.get()).ok()?;
     let start = to_nanos(&raw.timestamp);
     let end = start.checked_add(duration_nanos(&raw.duration))?;
     Some(PlannedEvent {
-        id: raw.id.unwrap_or(NO_ID),
+        id: raw.id,
         start,
         end,
         data: texts.raw(raw.data.get())?,

@@ -24,6 +24,7 @@
 mod bucket;
 mod canonical;
 mod event;
+mod event_batch;
 mod export;
 mod import_plan;
 mod info;
@@ -38,6 +39,7 @@ pub mod wire;
 pub use bucket::{Bucket, BucketMetadata};
 pub use canonical::is_canonical_data;
 pub use event::{Event, MAX_DATA_DEPTH};
+pub use event_batch::EventBatch;
 pub use export::BucketsExport;
 pub use import_plan::{ImportPlan, PlannedBucket, PlannedEvent};
 pub use info::Info;

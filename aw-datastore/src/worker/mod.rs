@@ -11,7 +11,12 @@
 //! * heartbeats are answered at once and committed within [`HEARTBEAT_COMMIT_WINDOW`],
 //!   also when the server goes idle (the channel wait has a deadline);
 //! * a failed commit (disk full, I/O error) rolls back, answers the waiting requests
-//!   with `StorageUnavailable`, rebuilds the caches from disk and keeps serving.
+//!   with `StorageUnavailable`, rebuilds the caches from disk and keeps serving;
+//! * a bulk write (at least [`MAX_BATCH`] events: an import, a large insert) runs in a
+//!   transaction of its own, after committing what is open, and without a savepoint:
+//!   a savepoint makes SQLite copy every page the write touches once more into a
+//!   sub-journal (tens of MB for an import), and alone in its transaction a failed
+//!   bulk write is undone by rolling the transaction back, which undoes nothing else.
 //!
 //! Why crossbeam directly and not `mpsc_requests`: the worker needs a receive with a
 //! deadline (idle commits) and a look at the queue (group commit), and a reply to a
@@ -233,7 +238,12 @@ impl Worker {
             }
             kind => {
                 let weight = weight_of(&command);
-                match self.execute_in_savepoint(command) {
+                let executed = if weight >= MAX_BATCH {
+                    self.execute_alone(command)
+                } else {
+                    self.execute_in_savepoint(command)
+                };
+                match executed {
                     Ok(answer) if matches!(kind, Kind::Durable) => {
                         self.held_since.get_or_insert_with(Instant::now);
                         self.held.push((reply, answer));
@@ -254,6 +264,26 @@ impl Worker {
 
     fn execute_in_savepoint(&mut self, command: Command) -> Result<Reply> {
         self.in_savepoint(|state| state.execute(command))
+    }
+
+    /// Runs a bulk write in a transaction holding nothing else: what is open is
+    /// committed first, and a failure rolls back this write alone.
+    fn execute_alone(&mut self, command: Command) -> Result<Reply> {
+        self.commit()?;
+        self.begin()?;
+        let executed = self.state.execute(command);
+        if let Err(err) = &executed {
+            // SQLite may have rolled back by itself (disk full, I/O error); either way
+            // only this write is undone, and the caches were not changed by it.
+            if !self.state.conn.is_autocommit() {
+                if let Err(rollback_err) = self.state.conn.execute_batch("ROLLBACK") {
+                    log::error!("rolling back a failed bulk write failed: {rollback_err}");
+                    self.fail_batch(err.to_string());
+                }
+            }
+            self.tx_started = None;
+        }
+        executed
     }
 
     /// Runs `work` inside the open transaction, in a savepoint of its own.

@@ -9,7 +9,7 @@ use rocket::response::content::RawJson;
 use rocket::serde::json::Json;
 use rocket::{Route, State};
 
-use crate::endpoints::body::JsonBody;
+use crate::endpoints::body::EventsBody;
 use crate::endpoints::run_blocking;
 use crate::error::ApiError;
 
@@ -58,16 +58,21 @@ async fn get_events(
 #[rocket::post("/buckets/<bucket_id>/events", format = "json", data = "<events>")]
 async fn insert_events(
     bucket_id: &str,
-    events: JsonBody<Vec<Event>>,
+    events: EventsBody,
     datastore: &State<Datastore>,
-) -> Result<Json<Vec<Event>>, ApiError> {
+) -> Result<RawJson<Vec<u8>>, ApiError> {
     let bucket_id = bucket_id.to_owned();
-    let events = events.into_inner();
+    let EventsBody(events) = events;
     if events.is_empty() {
-        return Ok(Json(events));
+        return Ok(RawJson(b"[]".to_vec()));
     }
     let datastore = datastore.inner().clone();
-    run_blocking(move || Ok(Json(datastore.insert_events(&bucket_id, events)?))).await
+    run_blocking(move || {
+        Ok(RawJson(
+            datastore.insert_batch(&bucket_id, events)?.to_json(),
+        ))
+    })
+    .await
 }
 
 /// Honours `start`/`end` (upstream ignored them, docs/API.md §3.8); no parameters = all.
