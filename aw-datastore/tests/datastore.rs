@@ -455,6 +455,38 @@ fn a_failing_bulk_write_undoes_only_itself() {
     }
 }
 
+/// A bulk write's commit skips SQLite's automatic checkpoint; the worker runs it once
+/// the write is answered, so the pages still reach the database file.
+#[test]
+fn a_bulk_write_is_checkpointed_after_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("checkpoint.db");
+    let datastore = Datastore::open_file(&path).unwrap();
+    datastore.create_bucket(common::bucket("b")).unwrap();
+    let file_size = || std::fs::metadata(&path).unwrap().len();
+    let before = file_size();
+    let events: Vec<_> = (0..aw_datastore::MAX_BATCH as i64 * 2)
+        .map(|idx| {
+            let mut event = common::event("2001-01-01T00:00:00Z", 1.0, json!({"n": idx}));
+            event.timestamp += chrono::TimeDelta::seconds(idx * 2);
+            event
+        })
+        .collect();
+    datastore.insert_events("b", events).unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while file_size() <= before + 100_000 {
+        assert!(std::time::Instant::now() < deadline, "never checkpointed");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // A small write afterwards is committed as usual.
+    let one = common::event("2030-01-01T00:00:00Z", 1.0, json!({}));
+    datastore.insert_events("b", vec![one]).unwrap();
+    assert_eq!(
+        all_events(&datastore, "b").len(),
+        aw_datastore::MAX_BATCH * 2 + 1
+    );
+}
+
 #[test]
 fn key_values_by_key_and_prefix() {
     let datastore = Datastore::open_in_memory().unwrap();

@@ -138,9 +138,9 @@ impl TryFrom<BucketsExport> for ImportPlan {
 /// The distinct canonical texts, and what each raw text seen so far became.
 #[derive(Default)]
 pub(crate) struct Texts {
-    canonical: HashMap<Box<str>, u32>,
+    canonical: HashMap<Box<str>, u32, foldhash::fast::RandomState>,
     /// Raw data text → canonical index, or `None` when it is not valid event data.
-    raw: HashMap<Box<str>, Option<u32>>,
+    raw: HashMap<Box<str>, Option<u32>, foldhash::fast::RandomState>,
     order: Vec<Box<str>>,
 }
 

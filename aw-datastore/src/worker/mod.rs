@@ -17,6 +17,8 @@
 //!   a savepoint makes SQLite copy every page the write touches once more into a
 //!   sub-journal (tens of MB for an import), and alone in its transaction a failed
 //!   bulk write is undone by rolling the transaction back, which undoes nothing else.
+//!   Its commit skips SQLite's automatic checkpoint; the worker runs it once the
+//!   write is answered.
 //!
 //! Why crossbeam directly and not `mpsc_requests`: the worker needs a receive with a
 //! deadline (idle commits) and a look at the queue (group commit), and a reply to a
@@ -51,6 +53,8 @@ pub const HEARTBEAT_COMMIT_WINDOW: Duration = Duration::from_millis(500);
 pub const DURABLE_BATCH_WINDOW: Duration = Duration::from_millis(20);
 /// Events (or heartbeats) after which a batch is committed regardless of time.
 pub const MAX_BATCH: usize = 5000;
+/// SQLite's default automatic checkpoint threshold, in pages.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 /// Longest wait at shutdown for reader threads to finish and let go of the `-wal`.
 const READER_CLOSE_WAIT: Duration = Duration::from_secs(5);
 
@@ -111,6 +115,8 @@ struct Worker {
     retention: Option<RetentionSchedule>,
     /// Commits, their latency and size (`GET /api/0/metrics`).
     counters: WorkerCounters,
+    /// The open transaction holds a bulk write whose checkpoint waits until it is answered.
+    checkpoint_deferred: bool,
 }
 
 impl Worker {
@@ -131,6 +137,7 @@ impl Worker {
             jobs: VecDeque::new(),
             retention: None,
             counters: WorkerCounters::default(),
+            checkpoint_deferred: false,
         }
     }
 
@@ -271,6 +278,9 @@ impl Worker {
     fn execute_alone(&mut self, command: Command) -> Result<Reply> {
         self.commit()?;
         self.begin()?;
+        // SQLite's automatic checkpoint runs inside COMMIT, before the write could be
+        // answered: copying an import's 100 MB back into the file made it wait for it.
+        self.defer_checkpoint();
         let executed = self.state.execute(command);
         if let Err(err) = &executed {
             // SQLite may have rolled back by itself (disk full, I/O error); either way
@@ -282,6 +292,7 @@ impl Worker {
                 }
             }
             self.tx_started = None;
+            self.run_deferred_checkpoint();
         }
         executed
     }
@@ -345,6 +356,7 @@ impl Worker {
                 for (reply, answer) in self.held.drain(..) {
                     let _ = reply.send(answer);
                 }
+                self.run_deferred_checkpoint();
                 if let Some(maintenance) = &mut self.maintenance {
                     maintenance.after_commit(&self.state.conn);
                 }
@@ -360,6 +372,37 @@ impl Worker {
         }
     }
 
+    /// Turns SQLite's automatic checkpoint off until the open transaction is committed.
+    fn defer_checkpoint(&mut self) {
+        match self.state.conn.pragma_update(None, "wal_autocheckpoint", 0) {
+            Ok(()) => self.checkpoint_deferred = true,
+            Err(err) => log::warn!("could not defer the checkpoint: {err}"),
+        }
+    }
+
+    /// After a commit whose checkpoint was deferred (its requests are answered): the
+    /// checkpoint SQLite would have run, and the automatic one back on.
+    fn run_deferred_checkpoint(&mut self) {
+        if !std::mem::take(&mut self.checkpoint_deferred) {
+            return;
+        }
+        // PASSIVE never waits for readers: frames one still needs are copied later.
+        if let Err(err) =
+            self.state
+                .conn
+                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+        {
+            log::warn!("checkpoint after a bulk write failed: {err}");
+        }
+        if let Err(err) =
+            self.state
+                .conn
+                .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
+        {
+            log::warn!("could not turn the automatic checkpoint back on: {err}");
+        }
+    }
+
     /// Rolls back the open transaction, answers held requests with an error and
     /// rebuilds the caches from what is on disk.
     fn fail_batch(&mut self, detail: String) {
@@ -370,6 +413,7 @@ impl Worker {
         }
         self.held_since = None;
         self.pending = 0;
+        self.run_deferred_checkpoint();
         for (reply, _) in self.held.drain(..) {
             let _ = reply.send(Reply::Failed(DatastoreError::StorageUnavailable {
                 detail: detail.clone(),
