@@ -4,8 +4,11 @@
 //!
 //! What must stay true: the cache is keyed by the exact stored text, so an entry can
 //! never go stale (a row rewritten with other data has another text). Its memory is
-//! bounded: past [`TEXT_BYTES`] of keys it starts afresh. Maps handed out are shared
-//! (`Arc`) and never changed in place by their holders (`SharedEvent` copies on write).
+//! bounded: past [`TEXT_BYTES`] of keys it keeps only the entries used again since the
+//! last such sweep (a window title read by every query stays; the thousands of
+//! one-off browser texts of one read go), and starts afresh if they alone are too
+//! many. Maps handed out are shared (`Arc`) and never changed in place by their
+//! holders (`SharedEvent` copies on write).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,24 +23,46 @@ pub const TEXT_BYTES: usize = 4 << 20;
 /// Decoded data by stored text.
 #[derive(Default)]
 pub struct DataCache {
-    known: HashMap<Box<str>, Arc<JsonMap>, foldhash::fast::RandomState>,
+    known: HashMap<Box<str>, Entry, foldhash::fast::RandomState>,
     text_bytes: usize,
+}
+
+struct Entry {
+    data: Arc<JsonMap>,
+    /// Looked up again since the last sweep.
+    used: bool,
 }
 
 impl DataCache {
     /// The decoded data of `text`, shared with every other holder of the same text.
     pub fn data(&mut self, text: &str) -> Arc<JsonMap> {
-        if let Some(data) = self.known.get(text) {
-            return Arc::clone(data);
+        if let Some(entry) = self.known.get_mut(text) {
+            entry.used = true;
+            return Arc::clone(&entry.data);
         }
         if self.text_bytes > TEXT_BYTES {
-            self.known.clear();
-            self.text_bytes = 0;
+            self.sweep();
         }
         let data = Arc::new(parse_data(text, "event"));
         self.text_bytes += text.len();
-        self.known.insert(text.into(), Arc::clone(&data));
+        let entry = Entry {
+            data: Arc::clone(&data),
+            used: false,
+        };
+        self.known.insert(text.into(), entry);
         data
+    }
+
+    /// Keeps the entries used since the last sweep (all of them, if they fill half
+    /// the bound, would sweep again at once: then none).
+    fn sweep(&mut self) {
+        self.known
+            .retain(|_, entry| std::mem::take(&mut entry.used));
+        self.text_bytes = self.known.keys().map(|text| text.len()).sum();
+        if self.text_bytes > TEXT_BYTES / 2 {
+            self.known.clear();
+            self.text_bytes = 0;
+        }
     }
 }
 
@@ -46,15 +71,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn equal_texts_share_one_map_and_the_cache_stays_bounded() {
+    fn equal_texts_share_one_map() {
         let mut cache = DataCache::default();
         let first = cache.data(r#"{"a":1}"#);
         assert!(Arc::ptr_eq(&first, &cache.data(r#"{"a":1}"#)));
         assert_eq!(first.get("a"), Some(&serde_json::json!(1)));
         assert!(!Arc::ptr_eq(&first, &cache.data(r#"{"a": 1}"#)));
-        let long = format!(r#"{{"t":"{}"}}"#, "x".repeat(TEXT_BYTES));
-        cache.data(&long);
-        cache.data(r#"{"b":2}"#);
-        assert_eq!(cache.known.len(), 1, "started afresh past the bound");
+    }
+
+    #[test]
+    fn past_the_bound_only_entries_used_again_stay() {
+        let mut cache = DataCache::default();
+        let hot = cache.data(r#"{"hot":1}"#);
+        let text = |idx: usize| format!(r#"{{"n":{idx},"pad":"{}"}}"#, "x".repeat(1000));
+        let mut idx = 0;
+        while cache.text_bytes <= TEXT_BYTES {
+            cache.data(&text(idx));
+            if idx % 100 == 0 {
+                assert!(Arc::ptr_eq(&hot, &cache.data(r#"{"hot":1}"#)));
+            }
+            idx += 1;
+        }
+        cache.data("{}");
+        assert!(Arc::ptr_eq(&hot, &cache.data(r#"{"hot":1}"#)), "kept");
+        assert_eq!(cache.known.len(), 2, "the one-off texts went");
+        // Everything used again: too much to keep, so the cache starts afresh.
+        let many: Vec<String> = (0..TEXT_BYTES / 900).map(text).collect();
+        for text in &many {
+            cache.data(text);
+            cache.data(text);
+        }
+        assert!(cache.text_bytes <= TEXT_BYTES + 2000);
     }
 }
