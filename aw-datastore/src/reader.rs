@@ -129,11 +129,7 @@ impl ReaderPool {
             let spawned = thread::Builder::new()
                 .name(format!("aw-datastore-reader-{idx}"))
                 .spawn(move || {
-                    let mut cache = DataCache::default();
-                    for (job, reply) in receiver {
-                        let answer = job.run(&conn, &mut cache).unwrap_or_else(Reply::Failed);
-                        let _ = reply.send(answer);
-                    }
+                    serve(&conn, &receiver);
                     // The connection closes before the pool hears that this thread ended.
                     drop(conn);
                     drop(alive);
@@ -175,6 +171,47 @@ impl ReaderPool {
     }
 }
 
+/// How long a reader waits without work before it gives its memory back.
+const IDLE_RELEASE: Duration = Duration::from_secs(3);
+
+/// Runs jobs until the pool closes. After [`IDLE_RELEASE`] without one, what the
+/// reads left behind is given back: the decoded data, SQLite's page cache and the
+/// file's mapped pages (a year of reads left ~300 MB resident on an idle server).
+fn serve(conn: &Connection, receiver: &Receiver<(ReadJob, Sender<Reply>)>) {
+    let mut cache = DataCache::default();
+    let mut holding = false;
+    loop {
+        match receiver.recv_timeout(IDLE_RELEASE) {
+            Ok((job, reply)) => {
+                let answer = job.run(conn, &mut cache).unwrap_or_else(Reply::Failed);
+                let _ = reply.send(answer);
+                holding = true;
+            }
+            Err(RecvTimeoutError::Timeout) if holding => {
+                cache = DataCache::default();
+                release_memory(conn);
+                holding = false;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Frees the connection's page cache and unmaps the file (mapped again on the next read).
+fn release_memory(conn: &Connection) {
+    let released = conn
+        .execute_batch("PRAGMA shrink_memory")
+        .and_then(|()| conn.pragma_update(None, "mmap_size", 0_i64))
+        .and_then(|()| conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES));
+    if let Err(err) = released {
+        log::debug!("a reader could not release its memory: {err}");
+    }
+}
+
+/// How much of the file a reader maps.
+const READER_MMAP_BYTES: i64 = 1 << 30;
+
 fn open_reader(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
         | OpenFlags::SQLITE_OPEN_URI
@@ -184,7 +221,7 @@ fn open_reader(path: &Path) -> Result<Connection> {
     conn.set_prepared_statement_cache_capacity(16);
     // Map the file instead of copying pages through read(2): large reads (a month of
     // events) then cost no system call per page. 32 MiB of page cache per reader.
-    conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+    conn.pragma_update(None, "mmap_size", READER_MMAP_BYTES)?;
     conn.pragma_update(None, "cache_size", -32_768_i64)?;
     Ok(conn)
 }

@@ -131,6 +131,26 @@ fn shared_reads_equal_plain_reads_on_file_and_memory() {
     }
 }
 
+/// Readers give their memory back after a few idle seconds (decoded data, page cache,
+/// mapped file); reads after that answer as before.
+#[test]
+fn reads_after_an_idle_release_answer_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let datastore = Datastore::open_file(&dir.path().join("idle.db")).unwrap();
+    let stored = fill(&datastore);
+    let before = datastore
+        .get_events_json("b", EventQuery::default())
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(3500));
+    check_answers(&datastore, &stored);
+    assert_eq!(
+        datastore
+            .get_events_json("b", EventQuery::default())
+            .unwrap(),
+        before
+    );
+}
+
 /// Equal data shares one allocation in a read, and in an export stream's chunk.
 #[test]
 fn equal_data_is_decoded_once() {

@@ -387,11 +387,13 @@ impl Worker {
             return;
         }
         // PASSIVE never waits for readers: frames one still needs are copied later.
-        if let Err(err) =
-            self.state
-                .conn
-                .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-        {
+        // Then the pages the bulk write filled the cache with are given back.
+        let checkpointed = self
+            .state
+            .conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .and_then(|()| self.state.conn.execute_batch("PRAGMA shrink_memory"));
+        if let Err(err) = checkpointed {
             log::warn!("checkpoint after a bulk write failed: {err}");
         }
         if let Err(err) =
