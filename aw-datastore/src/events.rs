@@ -147,19 +147,26 @@ pub fn get_range_shared(
     if range.start > range.end {
         return Ok(Vec::new());
     }
-    let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, starttime, endtime, data FROM events
-         WHERE bucketrow = ?1 AND starttime >= ?5 AND starttime <= ?3 AND endtime >= ?2
-         ORDER BY starttime DESC, endtime ASC, id ASC
-         LIMIT ?4",
-    )?;
-    let earliest = range.start.saturating_sub(longest);
-    let rows = stmt.query_map(
-        params![row, range.start, range.end, limit, earliest],
-        |row| read_shared(row, cache),
-    )?;
+    let mut stmt = conn.prepare_cached(RANGE_SQL)?;
+    let rows = stmt.query_map(range_params(row, range, longest, limit), |row| {
+        read_shared(row, cache)
+    })?;
     rows.map(|row| row.map_err(DatastoreError::from)).collect()
+}
+
+/// The range read of both forms: events of a bucket touching a range, newest first,
+/// ties by end then id, through the composite index.
+const RANGE_SQL: &str = "SELECT id, starttime, endtime, data FROM events
+     WHERE bucketrow = ?1 AND starttime >= ?5 AND starttime <= ?3 AND endtime >= ?2
+     ORDER BY starttime DESC, endtime ASC, id ASC
+     LIMIT ?4";
+
+/// [`RANGE_SQL`]'s parameters: bucket row, range, limit (-1: none), and the earliest
+/// start an event touching the range can have, given the bucket's longest event.
+fn range_params(row: i64, range: Range, longest: i64, limit: Option<u64>) -> [i64; 5] {
+    let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
+    let earliest = range.start.saturating_sub(longest);
+    [row, range.start, range.end, limit, earliest]
 }
 
 /// [`get_range_shared`]'s events, clipped to `range`, as the JSON array an event list
@@ -176,15 +183,8 @@ pub fn range_json(
     if range.start > range.end {
         return Ok(b"[]".to_vec());
     }
-    let sql_limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, starttime, endtime, data FROM events
-         WHERE bucketrow = ?1 AND starttime >= ?5 AND starttime <= ?3 AND endtime >= ?2
-         ORDER BY starttime DESC, endtime ASC, id ASC
-         LIMIT ?4",
-    )?;
-    let earliest = range.start.saturating_sub(longest);
-    let mut rows = stmt.query(params![row, range.start, range.end, sql_limit, earliest])?;
+    let mut stmt = conn.prepare_cached(RANGE_SQL)?;
+    let mut rows = stmt.query(range_params(row, range, longest, limit))?;
     // Room for a typical window event per row of a limited read, so the buffer
     // rarely grows (and copies).
     let expected = limit.map_or(1024, |limit| {
