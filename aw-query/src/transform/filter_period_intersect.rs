@@ -27,7 +27,8 @@ pub(crate) fn intersect_counting(
     events.sort_by_key(|event| event.timestamp);
     filter.sort_by_key(|event| event.timestamp);
     let periods: Vec<(i64, i64)> = filter.iter().map(|f| (start(f), end(f))).collect();
-    let mut out = Vec::new();
+    // Usually about as many pieces as events: reserved once rather than grown by copying.
+    let mut out = Vec::with_capacity(events.len());
     let mut periods = periods.into_iter();
     let mut events = events.into_iter();
     let (Some(mut event), Some(mut period)) = (events.next(), periods.next()) else {

@@ -118,23 +118,21 @@ impl Fingerprint {
         }
     }
 
-    /// The length and up to 8 bytes from each end.
+    /// The length and 8 bytes from each end (all of a shorter text).
     fn text(&mut self, text: &str) {
         let bytes = text.as_bytes();
         self.add(bytes.len() as u64);
-        let word = |part: &[u8]| {
-            let mut word = [0u8; 8];
-            word.iter_mut()
-                .zip(part)
-                .for_each(|(slot, byte)| *slot = *byte);
-            u64::from_le_bytes(word)
-        };
-        self.add(word(bytes));
-        self.add(word(
-            bytes
-                .get(bytes.len().saturating_sub(8)..)
-                .unwrap_or_default(),
-        ));
+        match (bytes.first_chunk::<8>(), bytes.last_chunk::<8>()) {
+            (Some(first), Some(last)) => {
+                self.add(u64::from_le_bytes(*first));
+                self.add(u64::from_le_bytes(*last));
+            }
+            _ => self.add(
+                bytes
+                    .iter()
+                    .fold(0, |word, byte| word << 8 | u64::from(*byte)),
+            ),
+        }
     }
 }
 
