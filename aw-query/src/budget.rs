@@ -13,15 +13,17 @@
 //! The first limit crossed stops the request with [`QueryError::LimitExceeded`]
 //! (the server answers 4xx) or [`QueryError::Timeout`] (503), naming the limit.
 //! Results of a request within every limit are exactly those of an unlimited run.
+//!
+//! Measuring a year of events after every step cost a tenth of a year query, so the
+//! interpreter carries an upper bound of each value's size beside it (from what each
+//! built-in adds) and measures exactly only when a bound would cross a limit: the
+//! decisions and the error texts are those of exact measurement.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use aw_models::{Bucket, JsonMap, SharedEvent};
-use chrono::{DateTime, Utc};
+use aw_models::{JsonMap, SharedEvent};
 
-use crate::datastore::{DatastoreQueryError, QueryDatastore};
 use crate::error::{QueryError, Result};
 use crate::transform::memo::MeasureMemo;
 use crate::value::DataType;
@@ -63,8 +65,6 @@ pub(crate) struct Budget {
     events: AtomicUsize,
     event_bytes: AtomicUsize,
     result_bytes: AtomicUsize,
-    /// The limit a datastore read crossed, reported once the read's caller returns.
-    tripped: Mutex<Option<QueryError>>,
 }
 
 impl Budget {
@@ -75,7 +75,6 @@ impl Budget {
             events: AtomicUsize::new(0),
             event_bytes: AtomicUsize::new(0),
             result_bytes: AtomicUsize::new(0),
-            tripped: Mutex::new(None),
         }
     }
 
@@ -88,6 +87,11 @@ impl Budget {
             ))),
             _ => Ok(()),
         }
+    }
+
+    /// Whether a value of `bytes` fits the value limit ([`Budget::check_value`] passes).
+    pub(crate) fn value_fits(&self, bytes: usize) -> bool {
+        bytes <= self.limits.max_value_bytes
     }
 
     /// Fails if a value of `bytes` is larger than one value may be.
@@ -122,8 +126,9 @@ impl Budget {
         Ok(())
     }
 
-    /// Counts events read from the datastore.
-    fn add_events(&self, events: &[SharedEvent]) -> Result<()> {
+    /// Counts events read from the datastore; returns their estimated size (the sum of
+    /// [`event_bytes`], so a list of them measures this plus one value slot).
+    pub(crate) fn add_events(&self, events: &[SharedEvent]) -> Result<usize> {
         let count = add(&self.events, events.len());
         if count > self.limits.max_events {
             return Err(QueryError::LimitExceeded(format!(
@@ -145,20 +150,7 @@ impl Budget {
                 "query.max_event_mb",
             ));
         }
-        Ok(())
-    }
-
-    /// The error of a limit a datastore read crossed, if one did.
-    pub(crate) fn take_tripped(&self) -> Option<QueryError> {
-        self.tripped.lock().ok().and_then(|mut slot| slot.take())
-    }
-
-    fn trip(&self, err: QueryError) -> DatastoreQueryError {
-        let text = err.to_string();
-        if let Ok(mut slot) = self.tripped.lock() {
-            slot.get_or_insert(err);
-        }
-        DatastoreQueryError::InternalError(text)
+        Ok(bytes)
     }
 }
 
@@ -184,10 +176,21 @@ pub(crate) fn event_bytes<'a>(event: &'a SharedEvent, memo: &mut MeasureMemo<'a,
     std::mem::size_of::<DataType>().saturating_add(data)
 }
 
+/// [`event_bytes`] without a memo, for an event measured on its own.
+pub(crate) fn event_bytes_unshared(event: &SharedEvent) -> usize {
+    std::mem::size_of::<DataType>().saturating_add(data_bytes(&event.data))
+}
+
 fn data_bytes(data: &JsonMap) -> usize {
     data.iter()
-        .map(|(key, value)| key.len().saturating_add(json_bytes(value)))
+        .map(|(key, value)| entry_bytes(key, value))
         .fold(0, usize::saturating_add)
+}
+
+/// Estimated memory of one data entry: setting `key` to `value` in a map makes its
+/// data at most this much larger (less if it replaces an entry).
+pub(crate) fn entry_bytes(key: &str, value: &serde_json::Value) -> usize {
+    key.len().saturating_add(json_bytes(value))
 }
 
 /// Estimated memory of a JSON value: a value slot per node plus string contents
@@ -209,33 +212,5 @@ pub(crate) fn json_bytes(value: &serde_json::Value) -> usize {
             })
             .fold(node, usize::saturating_add),
         _ => node,
-    }
-}
-
-/// The datastore as a budgeted request sees it: every read is counted.
-pub(crate) struct Metered<'a> {
-    pub(crate) inner: &'a dyn QueryDatastore,
-    pub(crate) budget: &'a Budget,
-}
-
-impl QueryDatastore for Metered<'_> {
-    fn get_events(
-        &self,
-        bucket_id: &str,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-    ) -> std::result::Result<Vec<SharedEvent>, DatastoreQueryError> {
-        self.budget
-            .check_time()
-            .map_err(|err| self.budget.trip(err))?;
-        let events = self.inner.get_events(bucket_id, start, end)?;
-        self.budget
-            .add_events(&events)
-            .map_err(|err| self.budget.trip(err))?;
-        Ok(events)
-    }
-
-    fn get_buckets(&self) -> std::result::Result<Vec<Bucket>, DatastoreQueryError> {
-        self.inner.get_buckets()
     }
 }

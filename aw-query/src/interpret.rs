@@ -1,4 +1,10 @@
 //! The interpreter: runs a parsed program for one time period (docs/QUERY.md §4).
+//!
+//! Every value computed carries an upper bound of its [`DataType::approx_bytes`]
+//! (module `budget`), kept for each variable beside the environment. What must stay
+//! true: a bound is never below the value's measure, and a limit is only ever
+//! decided on a bound that fits it or on an exact measure, so the budget's decisions
+//! and error texts are those of measuring every value exactly.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,8 +36,13 @@ pub fn run(
         "TIMEINTERVAL".to_string(),
         DataType::String(format_interval(interval)),
     );
+    let bounds = env
+        .iter()
+        .map(|(name, value)| (name.clone(), value.approx_bytes()))
+        .collect();
     let mut interpreter = Interpreter {
         env,
+        bounds,
         datastore,
         budget,
     };
@@ -55,6 +66,8 @@ fn format_interval(interval: &TimeInterval) -> String {
 
 struct Interpreter<'a> {
     env: Env,
+    /// For each variable of `env`, an upper bound of its value's size.
+    bounds: HashMap<String, usize>,
     datastore: &'a dyn QueryDatastore,
     budget: &'a Budget,
 }
@@ -75,22 +88,22 @@ impl Interpreter<'_> {
                 value,
                 is_return,
             } => {
-                let value = self.eval(value)?;
-                let result = match target {
+                let (value, bound) = self.eval(value)?;
+                let (result, bound) = match target {
                     Some(name) => {
-                        self.env.insert(name.clone(), value);
-                        DataType::None
+                        self.bind(name.clone(), value, bound);
+                        (DataType::None, SLOT)
                     }
-                    None => value,
+                    None => (value, bound),
                 };
                 if *is_return {
-                    self.env.insert("RETURN".to_string(), result);
+                    self.bind("RETURN".to_string(), result, bound);
                 }
                 Ok(())
             }
             Stmt::If { branches } => {
                 for (cond, body) in branches {
-                    let cond = self.eval(cond)?;
+                    let (cond, _) = self.eval(cond)?;
                     if cond.top_eq(&DataType::Bool(true))? {
                         return self.exec_block(body);
                     }
@@ -100,48 +113,69 @@ impl Interpreter<'_> {
         }
     }
 
-    fn eval(&mut self, expr: &Expr) -> Result<DataType> {
+    fn bind(&mut self, name: String, value: DataType, bound: usize) {
+        self.bounds.insert(name.clone(), bound);
+        self.env.insert(name, value);
+    }
+
+    /// The value of `expr` and an upper bound of its size.
+    fn eval(&mut self, expr: &Expr) -> Result<(DataType, usize)> {
         match expr {
-            Expr::Number(value) => Ok(DataType::Number(*value)),
-            Expr::Bool(value) => Ok(DataType::Bool(*value)),
-            Expr::String(value) => Ok(DataType::String(value.clone())),
+            Expr::Number(value) => Ok((DataType::Number(*value), SLOT)),
+            Expr::Bool(value) => Ok((DataType::Bool(*value), SLOT)),
+            Expr::String(value) => Ok((
+                DataType::String(value.clone()),
+                SLOT.saturating_add(value.len()),
+            )),
             Expr::Var { name, last_use } => {
                 let value = if *last_use {
                     self.env.remove(name)
                 } else {
                     self.env.get(name).cloned()
                 };
-                value.ok_or_else(|| QueryError::VariableNotDefined(name.clone()))
+                let value = value.ok_or_else(|| QueryError::VariableNotDefined(name.clone()))?;
+                let bound = if *last_use {
+                    self.bounds.remove(name)
+                } else {
+                    self.bounds.get(name).copied()
+                };
+                let bound = bound.unwrap_or_else(|| value.approx_bytes());
+                Ok((value, bound))
             }
             Expr::List(items) => {
-                let mut bytes = std::mem::size_of::<DataType>();
+                let mut size = LiteralSize::new();
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
-                    let value = self.eval_nested(item)?;
-                    bytes = bytes.saturating_add(value.approx_bytes());
-                    self.budget.check_value(bytes)?;
+                    let (value, bound) = self.eval_nested(item)?;
                     values.push(value);
+                    size.add(bound, self.budget, &values, DataType::approx_bytes)?;
                 }
-                Ok(DataType::List(values))
+                Ok((DataType::List(values), size.total))
             }
             Expr::Dict(entries) => {
-                let mut map = BTreeMap::new();
-                let mut bytes = std::mem::size_of::<DataType>();
+                // Entries are kept until the end so that all can be measured should the
+                // bounds cross the limit (a repeated key counts every time, the last wins).
+                let mut values = Vec::with_capacity(entries.len());
+                let mut size = LiteralSize::new();
                 for (key, value) in entries {
-                    let value = self.eval_nested(value)?;
-                    bytes = bytes.saturating_add(key.len().saturating_add(value.approx_bytes()));
-                    self.budget.check_value(bytes)?;
+                    let (value, bound) = self.eval_nested(value)?;
+                    values.push((key, value));
+                    let entry_bound = key.len().saturating_add(bound);
+                    size.add(entry_bound, self.budget, &values, |(key, value)| {
+                        key.len().saturating_add(value.approx_bytes())
+                    })?;
+                }
+                let mut map = BTreeMap::new();
+                for (key, value) in values {
                     map.insert(key.clone(), value);
                 }
-                Ok(DataType::Dict(map))
+                // A dict measures one more slot than the literal's running size.
+                Ok((DataType::Dict(map), size.total.saturating_add(SLOT)))
             }
             Expr::Call { name, args } => {
-                let (value, may_grow) = self.call(name, args)?;
+                let result = self.call(name, args)?;
                 self.budget.check_time()?;
-                if may_grow {
-                    self.budget.check_value(value.approx_bytes())?;
-                }
-                Ok(value)
+                Ok(result)
             }
             Expr::Chain { first, rest } => {
                 let mut acc = self.eval(first)?;
@@ -157,12 +191,12 @@ impl Interpreter<'_> {
 
     /// Evaluates an element of a list or dict literal, refusing values that would nest
     /// deeper than [`MAX_DEPTH`] (`x = [x];` repeated would otherwise grow without bound).
-    fn eval_nested(&mut self, expr: &Expr) -> Result<DataType> {
-        let value = self.eval(expr)?;
+    fn eval_nested(&mut self, expr: &Expr) -> Result<(DataType, usize)> {
+        let (value, bound) = self.eval(expr)?;
         if value.depth() + 1 >= MAX_DEPTH {
             return Err(QueryError::NestingTooDeep(MAX_DEPTH));
         }
-        Ok(value)
+        Ok((value, bound))
     }
 
     /// Evaluates the arguments left to right, then looks the callee up. A variable
@@ -171,16 +205,27 @@ impl Interpreter<'_> {
     /// from the environment after the other arguments ran (they can only remove their
     /// own last-use bindings, never this one). Parameters that only read events use
     /// the borrow directly; others copy it, as a plain read would.
-    /// Calls built-in `name`; also says whether its result may outgrow its arguments.
-    fn call(&mut self, name: &str, args: &[Expr]) -> Result<(DataType, bool)> {
+    ///
+    /// Calls built-in `name`; returns its result and an upper bound of the result's
+    /// size. A result that may outgrow the arguments is checked against the value
+    /// limit, measured only when its bound does not fit.
+    fn call(&mut self, name: &str, args: &[Expr]) -> Result<(DataType, usize)> {
         let mentions = mention_counts(args);
         let mut values = Vec::with_capacity(args.len());
+        let mut arg_bounds = Vec::with_capacity(args.len());
         for arg in args {
             match borrowable(arg, &mentions) {
                 Some(var) if self.env.contains_key(var) => values.push(Pending::Borrow(var)),
                 Some(var) => return Err(QueryError::VariableNotDefined(var.to_string())),
-                None => values.push(Pending::Value(self.eval(arg)?)),
+                None => {
+                    let (value, bound) = self.eval(arg)?;
+                    values.push(Pending::Value(value));
+                    arg_bounds.push(Some(bound));
+                    continue;
+                }
             }
+            // Looked up once the other arguments ran, as the value is.
+            arg_bounds.push(None);
         }
         let builtin = match self.env.get(name) {
             None => return Err(QueryError::VariableNotDefined(name.to_string())),
@@ -188,26 +233,108 @@ impl Interpreter<'_> {
             Some(_) => return Err(QueryError::InvalidType(name.to_string())),
         };
         let env = &self.env;
+        let bounds = &self.bounds;
+        let mut arg_sizes = Vec::with_capacity(values.len());
         let inputs = values
             .into_iter()
-            .map(|pending| match pending {
-                Pending::Value(value) => Ok(Input::Owned(value)),
-                Pending::Borrow(var) => env
-                    .get(var)
-                    .map(Input::Borrowed)
-                    .ok_or_else(|| QueryError::VariableNotDefined(var.to_string())),
+            .zip(arg_bounds)
+            .map(|(pending, bound)| match pending {
+                Pending::Value(value) => {
+                    arg_sizes.push(bound.unwrap_or_else(|| value.approx_bytes()));
+                    Ok(Input::Owned(value))
+                }
+                Pending::Borrow(var) => {
+                    let value = env
+                        .get(var)
+                        .ok_or_else(|| QueryError::VariableNotDefined(var.to_string()))?;
+                    let bound = bounds.get(var).copied();
+                    arg_sizes.push(bound.unwrap_or_else(|| value.approx_bytes()));
+                    Ok(Input::Borrowed(value))
+                }
             })
             .collect::<Result<Vec<_>>>()?;
+        let largest_arg = arg_sizes.iter().copied().max();
         let mut ctx = CallCtx {
             env,
             datastore: self.datastore,
+            budget: self.budget,
+            arg_bounds: &arg_sizes,
+            bound: None,
         };
-        Ok((
-            functions::call(builtin, inputs, &mut ctx)?,
-            builtin.may_grow,
-        ))
+        let value = functions::call(builtin, inputs, &mut ctx)?;
+        let bound = if builtin.may_grow {
+            ctx.bound
+        } else {
+            largest_arg
+        };
+        let bound = match bound {
+            Some(bound) if self.budget.value_fits(bound) => bound,
+            _ => {
+                // No bound, or one too loose to decide: measure, as every result once was.
+                let exact = value.approx_bytes();
+                if builtin.may_grow {
+                    self.budget.check_value(exact)?;
+                }
+                exact
+            }
+        };
+        // Debug builds (all tests) check every bound against the measure: a built-in
+        // whose bound is too small is a bug, reported without panicking.
+        #[cfg(debug_assertions)]
+        if value.approx_bytes() > bound {
+            return Err(QueryError::InvalidFunctionParameters(format!(
+                "internal error: the size bound of {name}'s result is below its measure"
+            )));
+        }
+        Ok((value, bound))
     }
 }
+
+/// The running size of a list or dict literal, checked after each entry as measuring
+/// every entry would: the sum of the entries' bounds while that fits the value limit,
+/// then the exact measure of the entries so far, and from there on exact.
+struct LiteralSize {
+    total: usize,
+    exact: bool,
+}
+
+impl LiteralSize {
+    fn new() -> LiteralSize {
+        LiteralSize {
+            total: SLOT,
+            exact: false,
+        }
+    }
+
+    /// Adds the last of `entries`, whose size is at most `bound`; `measure` gives an
+    /// entry's exact size.
+    fn add<T>(
+        &mut self,
+        bound: usize,
+        budget: &Budget,
+        entries: &[T],
+        measure: impl Fn(&T) -> usize,
+    ) -> Result<()> {
+        if !self.exact {
+            let total = self.total.saturating_add(bound);
+            if budget.value_fits(total) {
+                self.total = total;
+                return Ok(());
+            }
+            self.exact = true;
+            self.total = entries
+                .iter()
+                .map(&measure)
+                .fold(SLOT, usize::saturating_add);
+        } else if let Some(last) = entries.last() {
+            self.total = self.total.saturating_add(measure(last));
+        }
+        budget.check_value(self.total)
+    }
+}
+
+/// The size of one value slot: the whole size of a number, bool, none or function.
+const SLOT: usize = std::mem::size_of::<DataType>();
 
 /// An evaluated argument, or a variable to borrow once all arguments ran.
 enum Pending<'e> {
@@ -263,29 +390,40 @@ fn collect_names<'e>(expr: &'e Expr, names: &mut Vec<&'e str>) {
     }
 }
 
-/// One binary operator on two evaluated operands (§4.4, §4.5). A concatenation is
-/// measured against the budget before it allocates.
-fn apply(op: BinOp, lhs: DataType, rhs: DataType, budget: &Budget) -> Result<DataType> {
+/// One binary operator on two evaluated operands and their size bounds (§4.4, §4.5);
+/// returns the result and its bound. A concatenation is checked against the budget
+/// before it allocates (measured only when the operands' bounds do not fit).
+fn apply(
+    op: BinOp,
+    (lhs, lhs_bound): (DataType, usize),
+    (rhs, rhs_bound): (DataType, usize),
+    budget: &Budget,
+) -> Result<(DataType, usize)> {
     use DataType::{List, Number, String};
     let invalid = |text: &str| Err(QueryError::InvalidType(text.to_string()));
+    let scalar = |value: DataType| Ok((value, SLOT));
     match op {
-        BinOp::Equal => lhs.top_eq(&rhs).map(DataType::Bool),
+        BinOp::Equal => lhs.top_eq(&rhs).map(DataType::Bool).and_then(scalar),
         BinOp::Add => match (lhs, rhs) {
-            (Number(a), Number(b)) => Ok(Number(a + b)),
+            (Number(a), Number(b)) => scalar(Number(a + b)),
             (List(mut a), List(b)) => {
-                let mut memo = MeasureMemo::new();
-                budget.check_value(
-                    a.iter()
+                let mut size = lhs_bound.saturating_add(rhs_bound);
+                if !budget.value_fits(size) {
+                    let mut memo = MeasureMemo::new();
+                    size = a
+                        .iter()
                         .chain(&b)
                         .map(|item| item.approx_bytes_with(&mut memo))
-                        .fold(std::mem::size_of::<DataType>(), usize::saturating_add),
-                )?;
+                        .fold(SLOT, usize::saturating_add);
+                    budget.check_value(size)?;
+                }
                 a.extend(b);
-                Ok(List(a))
+                Ok((List(a), size))
             }
             (String(a), String(b)) => {
-                budget.check_value(a.len().saturating_add(b.len()))?;
-                Ok(String(a + &b))
+                let len = a.len().saturating_add(b.len());
+                budget.check_value(len)?;
+                Ok((String(a + &b), SLOT.saturating_add(len)))
             }
             (Number(_), _) => {
                 invalid("Cannot use + on something that is not a number with a number!")
@@ -300,13 +438,13 @@ fn apply(op: BinOp, lhs: DataType, rhs: DataType, budget: &Budget) -> Result<Dat
                 return invalid("Cannot sub something that is not a number!");
             };
             match op {
-                BinOp::Sub => Ok(Number(a - b)),
-                BinOp::Mul => Ok(Number(a * b)),
+                BinOp::Sub => scalar(Number(a - b)),
+                BinOp::Mul => scalar(Number(a * b)),
                 BinOp::Div if b == 0.0 => Err(QueryError::MathError(
                     "Tried to divide by zero!".to_string(),
                 )),
-                BinOp::Div => Ok(Number(a / b)),
-                _ => Ok(Number(a % b)),
+                BinOp::Div => scalar(Number(a / b)),
+                _ => scalar(Number(a % b)),
             }
         }
     }

@@ -36,7 +36,7 @@ mod value;
 
 use aw_models::{Query, TimeInterval};
 
-use budget::{Budget, Metered};
+use budget::Budget;
 
 pub use budget::QueryLimits;
 pub use datastore::{DatastoreQueryError, MemoryDatastore, QueryDatastore};
@@ -194,14 +194,7 @@ fn run(
     datastore: &dyn QueryDatastore,
     budget: &Budget,
 ) -> Result<DataType> {
-    let metered = Metered {
-        inner: datastore,
-        budget,
-    };
-    // A read that crossed a limit surfaces as a bucket error inside the program;
-    // the limit it crossed is the real cause.
-    let value = interpret::run(program, interval, &metered, budget)
-        .map_err(|err| budget.take_tripped().unwrap_or(err))?;
+    let value = interpret::run(program, interval, datastore, budget)?;
     if let Some(builtin) = value.find_function() {
         return Err(QueryError::UnserializableResult(format!(
             "a function value cannot be serialised: {}",

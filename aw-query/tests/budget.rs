@@ -129,6 +129,41 @@ fn bombs_are_stopped_naming_their_limit() {
     assert!(text.contains("query.max_result_mb"), "{text}");
 }
 
+/// Built-ins that grow their input without measuring it (their size is bounded by
+/// what they add) are still refused once the exact size crosses the limit, and pass
+/// just below it.
+#[test]
+fn growing_builtins_are_refused_by_exact_size() {
+    // One event of 1 MiB of data, cut into `pieces` by as many filter periods.
+    let mut store = datastore(MIB);
+    let bucket = serde_json::from_value(serde_json::json!({
+        "id": "ticks", "type": "t", "client": "c", "hostname": "h"
+    }))
+    .unwrap();
+    store.create_bucket(bucket);
+    let ticks = (0..8)
+        .map(|n| {
+            let start = DateTime::from_timestamp(1_000_000 + n, 0).unwrap();
+            Event::new(start, TimeDelta::milliseconds(500), JsonMap::new())
+        })
+        .collect();
+    store.insert_events("ticks", ticks).unwrap();
+    let code = |pieces: usize| {
+        format!(
+            "f = limit_events(sort_by_timestamp(query_bucket(\"ticks\")), {pieces}); \
+             e = query_bucket(\"big\"); \
+             e = categorize(split_url_events(filter_period_intersect(e, f)), [[[\"a\"], {{\"type\": \"regex\", \"regex\": \"x\"}}]]); \
+             return sum_durations(e);"
+        )
+    };
+    assert!(run(&code(3), 1, &store, small_limits()).is_ok());
+    let text = limit_message(run(&code(5), 1, &store, small_limits()));
+    assert!(
+        text.contains("a value built by the query would take 6 MiB or more, above the limit of 4 MiB (query.max_value_mb)"),
+        "{text}"
+    );
+}
+
 #[test]
 fn the_time_limit_is_a_timeout() {
     let limits = QueryLimits {

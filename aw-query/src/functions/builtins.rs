@@ -5,6 +5,7 @@ use std::str::FromStr;
 use aw_models::{SharedEvent, TimeInterval};
 use chrono::TimeDelta;
 
+use crate::budget;
 use crate::error::{QueryError, Result};
 use crate::functions::{Arg, ArgType as T, Args, Builtin, CallCtx, EventsIn, Params};
 use crate::regex_cache;
@@ -110,6 +111,24 @@ pub static BUILTINS: [Builtin; 22] = [
     ),
 ];
 
+/// The size of a list's own value slot in [`DataType::approx_bytes`].
+const LIST_SLOT: usize = std::mem::size_of::<DataType>();
+
+/// A bound of a result made of all its arguments' contents (`concat`, and
+/// `period_union`, whose events at most number those of both arguments, emptied).
+fn sum_of_args(ctx: &CallCtx<'_>) -> usize {
+    ctx.arg_bounds
+        .iter()
+        .fold(LIST_SLOT, |sum, bound| sum.saturating_add(*bound))
+}
+
+/// A bound of a result that is the first argument's events plus `added` bytes.
+fn first_arg_plus(ctx: &CallCtx<'_>, added: usize) -> Option<usize> {
+    ctx.arg_bounds
+        .first()
+        .map(|bound| bound.saturating_add(added))
+}
+
 fn events(list: Vec<SharedEvent>) -> DataType {
     DataType::List(list.into_iter().map(DataType::Event).collect())
 }
@@ -140,9 +159,13 @@ fn query_bucket(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
             ))
         }
     };
+    ctx.budget.check_time()?;
     let list = ctx
         .datastore
         .get_events(&bucket_id, *interval.start(), *interval.end())?;
+    // The list measures what its events were counted as, plus its own slot.
+    let bytes = ctx.budget.add_events(&list)?;
+    ctx.bound = Some(LIST_SLOT.saturating_add(bytes));
     Ok(events(list))
 }
 
@@ -204,7 +227,8 @@ fn contains(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
     }
 }
 
-fn concat(args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn concat(args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+    ctx.bound = Some(sum_of_args(ctx));
     let lists = args.rest().filter_map(|arg| match arg {
         Arg::Events(list) => Some(list),
         _ => None,
@@ -284,12 +308,19 @@ fn filter_keyvals_regex(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataT
     }))
 }
 
-fn filter_period_intersect(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+/// Every piece is its event moved, or a copy counted here.
+fn filter_period_intersect(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let (list, filter) = (args.events()?, args.events()?);
-    Ok(events(transform::filter_period_intersect(list, filter)))
+    let mut copies = 0usize;
+    let out = transform::filter_period_intersect::intersect_counting(list, filter, |piece| {
+        copies = copies.saturating_add(budget::event_bytes_unshared(piece));
+    });
+    ctx.bound = first_arg_plus(ctx, copies);
+    Ok(events(out))
 }
 
-fn period_union(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn period_union(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+    ctx.bound = Some(sum_of_args(ctx));
     let (first, second) = (args.events()?, args.events()?);
     Ok(events(transform::period_union(first, second)))
 }
@@ -299,16 +330,22 @@ fn union_no_overlap(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType>
     Ok(events(transform::union_no_overlap(first, second)))
 }
 
-fn split_url_events(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
-    Ok(events(transform::split_url_events(args.events()?)))
+fn split_url_events(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
+    let (out, added) = transform::split_url_events::split_counting(args.events()?);
+    ctx.bound = first_arg_plus(ctx, added);
+    Ok(events(out))
 }
 
-fn categorize(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn categorize(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let (list, rules) = (args.events()?, args.categories()?);
-    Ok(events(transform::categorize(list, &rules)))
+    let (out, added) = transform::classify::categorize_counting(list, &rules);
+    ctx.bound = first_arg_plus(ctx, added);
+    Ok(events(out))
 }
 
-fn tag(mut args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
+fn tag(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let (list, rules) = (args.events()?, args.tags()?);
-    Ok(events(transform::tag(list, &rules)))
+    let (out, added) = transform::classify::tag_counting(list, &rules);
+    ctx.bound = first_arg_plus(ctx, added);
+    Ok(events(out))
 }

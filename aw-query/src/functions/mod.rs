@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 
 use aw_models::SharedEvent;
 
+use crate::budget::Budget;
 use crate::datastore::QueryDatastore;
 use crate::error::{QueryError, Result};
 use crate::interpret::Env;
@@ -25,9 +26,10 @@ pub struct Builtin {
     /// The body; it receives the arguments already converted to the declared types.
     pub body: fn(Args<'_>, &mut CallCtx<'_>) -> Result<DataType>,
     /// Whether its result can be larger (in [`DataType::approx_bytes`]) than its
-    /// largest argument. Arguments were each measured when they were built, so only
-    /// the results of functions that can grow need measuring against the budget
-    /// (measuring a year of events after every call was a tenth of a year query).
+    /// largest argument. Arguments were each checked when they were built, so only
+    /// the results of functions that can grow need checking against the budget; the
+    /// body of one that can grow may set [`CallCtx::bound`] so that it need not be
+    /// measured (measuring a year of events after every call was a tenth of a year query).
     pub may_grow: bool,
 }
 
@@ -120,6 +122,14 @@ pub struct CallCtx<'a> {
     pub env: &'a Env,
     /// Where `query_bucket` and `find_bucket` read from.
     pub datastore: &'a dyn QueryDatastore,
+    /// The request's budget (`query_bucket` counts the events it reads).
+    pub(crate) budget: &'a Budget,
+    /// For each argument, an upper bound of its [`DataType::approx_bytes`].
+    pub(crate) arg_bounds: &'a [usize],
+    /// Set by a body that can grow: an upper bound of its result's
+    /// [`DataType::approx_bytes`], computed from `arg_bounds` and what the body added.
+    /// Left `None`, the result is measured.
+    pub(crate) bound: Option<usize>,
 }
 
 /// The converted arguments, taken in declaration order by the typed accessors.

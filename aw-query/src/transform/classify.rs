@@ -5,6 +5,7 @@ use std::sync::Arc;
 use aw_models::{JsonMap, SharedEvent};
 use serde_json::Value;
 
+use crate::budget::entry_bytes;
 use crate::rules::Rule;
 use crate::transform::memo::DataMemo;
 
@@ -13,6 +14,15 @@ use crate::transform::memo::DataMemo;
 /// and an empty name never wins. The rules run once per distinct data: events that
 /// shared their input data share the output data.
 pub fn categorize(events: Vec<SharedEvent>, rules: &[(Vec<String>, Rule)]) -> Vec<SharedEvent> {
+    categorize_counting(events, rules).0
+}
+
+/// [`categorize`], also returning a bound of the bytes the query budget's measure of
+/// the events grew by (each event counted as unshared).
+pub(crate) fn categorize_counting(
+    events: Vec<SharedEvent>,
+    rules: &[(Vec<String>, Rule)],
+) -> (Vec<SharedEvent>, usize) {
     let uncategorized = vec!["Uncategorized".to_string()];
     with_key(events, "$category", |data| {
         let mut category = &uncategorized;
@@ -28,6 +38,14 @@ pub fn categorize(events: Vec<SharedEvent>, rules: &[(Vec<String>, Rule)]) -> Ve
 /// Sets `$tags` to the names of all matching rules, sorted and de-duplicated (always
 /// set), once per distinct data as [`categorize`] does.
 pub fn tag(events: Vec<SharedEvent>, rules: &[(String, Rule)]) -> Vec<SharedEvent> {
+    tag_counting(events, rules).0
+}
+
+/// [`tag`], also returning a bound of the bytes added, as [`categorize_counting`] does.
+pub(crate) fn tag_counting(
+    events: Vec<SharedEvent>,
+    rules: &[(String, Rule)],
+) -> (Vec<SharedEvent>, usize) {
     with_key(events, "$tags", |data| {
         let mut tags: Vec<&String> = rules
             .iter()
@@ -41,28 +59,33 @@ pub fn tag(events: Vec<SharedEvent>, rules: &[(String, Rule)]) -> Vec<SharedEven
 }
 
 /// Sets `key` to `value(data)` in every event: in place where only this event holds
-/// the data, else computing one new map per distinct shared input.
+/// the data, else computing one new map per distinct shared input. Also returns the
+/// bound of the bytes added (each event's new entry, as if unshared).
 fn with_key(
     mut events: Vec<SharedEvent>,
     key: &str,
     value: impl Fn(&JsonMap) -> Value,
-) -> Vec<SharedEvent> {
+) -> (Vec<SharedEvent>, usize) {
     let mut memo = DataMemo::new();
+    let mut added = 0usize;
     for event in &mut events {
         if let Some(data) = Arc::get_mut(&mut event.data) {
             let computed = value(data);
+            added = added.saturating_add(entry_bytes(key, &computed));
             data.insert(key.to_string(), computed);
             continue;
         }
-        let output = memo.get_or_insert_with(&event.data, |input| {
+        let (output, grew) = memo.get_or_insert_with(&event.data, |input| {
             let computed = value(input);
+            let grew = entry_bytes(key, &computed);
             let mut data = input.clone();
             data.insert(key.to_string(), computed);
-            Arc::new(data)
+            (Arc::new(data), grew)
         });
         event.data = Arc::clone(output);
+        added = added.saturating_add(*grew);
     }
-    events
+    (events, added)
 }
 
 #[cfg(test)]

@@ -10,13 +10,25 @@ use super::{end, nanos, set_span, start};
 /// zero-length filter inside an event gives a zero-length piece, and once the sweep
 /// has passed a filter no later event is compared with it (upstream's behaviour).
 pub fn filter_period_intersect(
+    events: Vec<SharedEvent>,
+    filter: Vec<SharedEvent>,
+) -> Vec<SharedEvent> {
+    intersect_counting(events, filter, |_| {})
+}
+
+/// [`filter_period_intersect`], calling `copied` with each piece that is a copy (all
+/// other pieces are their input events moved): the query budget bounds the result's
+/// size by its input's plus the copies'.
+pub(crate) fn intersect_counting(
     mut events: Vec<SharedEvent>,
     mut filter: Vec<SharedEvent>,
+    mut copied: impl FnMut(&SharedEvent),
 ) -> Vec<SharedEvent> {
     events.sort_by_key(|event| event.timestamp);
     filter.sort_by_key(|event| event.timestamp);
     let periods: Vec<(i64, i64)> = filter.iter().map(|f| (start(f), end(f))).collect();
-    let mut out = Vec::new();
+    // Usually about as many pieces as events: reserved once rather than grown by copying.
+    let mut out = Vec::with_capacity(events.len());
     let mut periods = periods.into_iter();
     let mut events = events.into_iter();
     let (Some(mut event), Some(mut period)) = (events.next(), periods.next()) else {
@@ -53,6 +65,7 @@ pub fn filter_period_intersect(
         }
         let mut piece = event.clone();
         set_span(&mut piece, piece_start, piece_end);
+        copied(&piece);
         out.push(piece);
         set_span(&mut event, piece_end, event_end);
     }

@@ -1,5 +1,6 @@
 //! [`DataMemo`]: one result per distinct data allocation within one transform call,
-//! and [`MeasureMemo`], the same while measuring a value that stays borrowed.
+//! and [`MeasureMemo`], the same for data that stays borrowed meanwhile (the budget
+//! measuring a value, `flood` fingerprinting its events' data).
 //!
 //! Events read from the datastore share their data when it is equal, so a transform
 //! that decides or builds something from an event's data alone can do it once per

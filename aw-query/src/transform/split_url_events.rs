@@ -12,26 +12,34 @@ use crate::transform::memo::DataMemo;
 /// sets the four keys (overwriting); other events are unchanged. Data only this event
 /// holds is changed in place; shared data is parsed once, and the events that shared
 /// it share the new data.
-pub fn split_url_events(mut events: Vec<SharedEvent>) -> Vec<SharedEvent> {
+pub fn split_url_events(events: Vec<SharedEvent>) -> Vec<SharedEvent> {
+    split_counting(events).0
+}
+
+/// [`split_url_events`], also returning a bound of the bytes the query budget's
+/// measure of the events grew by (each changed event counted as unshared).
+pub(crate) fn split_counting(mut events: Vec<SharedEvent>) -> (Vec<SharedEvent>, usize) {
     let mut memo = DataMemo::new();
+    let mut added = 0usize;
     for event in &mut events {
         if let Some(data) = Arc::get_mut(&mut event.data) {
             if let Some(parts) = url_parts(data) {
-                set_parts(data, parts);
+                added = added.saturating_add(set_parts(data, parts));
             }
             continue;
         }
         let output = memo.get_or_insert_with(&event.data, |input| {
             let parts = url_parts(input)?;
             let mut data = input.clone();
-            set_parts(&mut data, parts);
-            Some(Arc::new(data))
+            let grew = set_parts(&mut data, parts);
+            Some((Arc::new(data), grew))
         });
-        if let Some(output) = output {
+        if let Some((output, grew)) = output {
             event.data = Arc::clone(output);
+            added = added.saturating_add(*grew);
         }
     }
-    events
+    (events, added)
 }
 
 type UrlParts = [(&'static str, String); 4];
@@ -59,10 +67,15 @@ fn url_parts(data: &JsonMap) -> Option<UrlParts> {
     (!unchanged).then_some(parts)
 }
 
-fn set_parts(data: &mut JsonMap, parts: UrlParts) {
+/// Sets the parts; returns a bound of the bytes the data grew by.
+fn set_parts(data: &mut JsonMap, parts: UrlParts) -> usize {
+    let mut grew = 0usize;
     for (key, value) in parts {
-        data.insert(key.to_string(), Value::String(value));
+        let value = Value::String(value);
+        grew = grew.saturating_add(crate::budget::entry_bytes(key, &value));
+        data.insert(key.to_string(), value);
     }
+    grew
 }
 
 /// The host without any number of leading `www.`.
