@@ -4,14 +4,12 @@
 //! `(bucketrow, starttime DESC, endtime)`, which also fixes the order of ties
 //! (start descending, then end ascending, then id ascending). Range reads decode each
 //! distinct stored data text once (through the connection's `DataCache`) and share it
-//! between the events holding it; REST event lists skip decoding altogether where the
-//! stored text is canonical (`range_json`).
+//! between the events holding it (REST event lists are written by `events_json.rs`).
 
 use std::collections::{HashMap, HashSet};
 
 use aw_models::time::from_nanos;
-use aw_models::wire::write_event_json;
-use aw_models::{is_canonical_data, Event, SharedEvent};
+use aw_models::{Event, SharedEvent};
 use chrono::TimeDelta;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
@@ -156,81 +154,17 @@ pub fn get_range_shared(
 
 /// The range read of both forms: events of a bucket touching a range, newest first,
 /// ties by end then id, through the composite index.
-const RANGE_SQL: &str = "SELECT id, starttime, endtime, data FROM events
+pub(crate) const RANGE_SQL: &str = "SELECT id, starttime, endtime, data FROM events
      WHERE bucketrow = ?1 AND starttime >= ?5 AND starttime <= ?3 AND endtime >= ?2
      ORDER BY starttime DESC, endtime ASC, id ASC
      LIMIT ?4";
 
 /// [`RANGE_SQL`]'s parameters: bucket row, range, limit (-1: none), and the earliest
 /// start an event touching the range can have, given the bucket's longest event.
-fn range_params(row: i64, range: Range, longest: i64, limit: Option<u64>) -> [i64; 5] {
+pub(crate) fn range_params(row: i64, range: Range, longest: i64, limit: Option<u64>) -> [i64; 5] {
     let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
     let earliest = range.start.saturating_sub(longest);
     [row, range.start, range.end, limit, earliest]
-}
-
-/// [`get_range_shared`]'s events, clipped to `range`, as the JSON array an event list
-/// answers with, written straight from the rows. A stored text already in canonical
-/// form (what this server stores) is copied as it is; any other form is decoded and
-/// encoded once per distinct text, so the bytes equal an encoding of the decoded events.
-pub fn range_json(
-    conn: &Connection,
-    row: i64,
-    range: Range,
-    longest: i64,
-    limit: Option<u64>,
-) -> Result<Vec<u8>> {
-    if range.start > range.end {
-        return Ok(b"[]".to_vec());
-    }
-    let mut stmt = conn.prepare_cached(RANGE_SQL)?;
-    let mut rows = stmt.query(range_params(row, range, longest, limit))?;
-    // Room for a typical window event per row of a limited read, so the buffer
-    // rarely grows (and copies).
-    let expected = limit.map_or(1024, |limit| {
-        usize::try_from(limit).unwrap_or(0).min(100_000)
-    });
-    let mut out = Vec::with_capacity(expected.saturating_mul(160).saturating_add(2));
-    let mut reencoded: HashMap<Box<str>, Box<str>> = HashMap::new();
-    out.push(b'[');
-    while let Some(r) = rows.next()? {
-        if out.len() > 1 {
-            out.push(b',');
-        }
-        let id: i64 = r.get(0)?;
-        let (start, end): (i64, i64) = (r.get(1)?, r.get(2)?);
-        let text = match r.get_ref(3)?.as_str() {
-            Ok(text) => text,
-            // Not text: reading it as a String fails with the error plain reads give.
-            Err(_) => &r.get::<_, String>(3)?,
-        };
-        let data = if is_canonical_data(text) {
-            text
-        } else {
-            reencode(&mut reencoded, text)
-        };
-        let clipped_start = start.max(range.start);
-        let clipped_end = end.min(range.end);
-        write_event_json(
-            &mut out,
-            Some(id),
-            &from_nanos(clipped_start),
-            &TimeDelta::nanoseconds(clipped_end.saturating_sub(clipped_start)),
-            data,
-        );
-    }
-    out.push(b']');
-    Ok(out)
-}
-
-/// The canonical encoding of a stored text in another form, made once per text.
-fn reencode<'a>(known: &'a mut HashMap<Box<str>, Box<str>>, text: &str) -> &'a str {
-    if !known.contains_key(text) {
-        let data = parse_data(text, "event");
-        let encoded = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_string());
-        known.insert(text.into(), encoded.into());
-    }
-    known.get(text).map_or("{}", |encoded| encoded)
 }
 
 /// Start, end and data (in its canonical text) of every event of bucket `row`

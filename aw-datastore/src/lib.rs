@@ -52,6 +52,7 @@ mod checkpoint;
 mod decoded;
 mod error;
 mod events;
+mod events_json;
 mod failed;
 mod handle;
 pub mod heartbeat;

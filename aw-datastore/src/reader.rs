@@ -18,6 +18,7 @@ use aw_models::SharedEvent;
 use crate::decoded::DataCache;
 use crate::error::Result;
 use crate::events::{self, Range};
+use crate::events_json;
 use crate::protocol::{EventsForm, Reply};
 
 /// Events per chunk of an event stream (exports).
@@ -82,7 +83,7 @@ impl ReadJob {
                 range,
                 limit,
                 form: EventsForm::Json,
-            } => Ok(Reply::Json(events::range_json(
+            } => Ok(Reply::Json(events_json::range_json(
                 conn, row, range, longest, limit,
             )?)),
             ReadJob::Stream { row, chunks } => {

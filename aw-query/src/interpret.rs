@@ -11,13 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 use aw_models::TimeInterval;
 use chrono::SecondsFormat;
 
-use crate::ast::{BinOp, Expr, Program, Stmt};
+use crate::ast::{Expr, Program, Stmt};
 use crate::budget::Budget;
 use crate::datastore::QueryDatastore;
 use crate::error::{QueryError, Result};
 use crate::functions::{self, CallCtx, Input};
+use crate::operators::{apply, SLOT};
 use crate::parser::MAX_DEPTH;
-use crate::transform::memo::MeasureMemo;
 use crate::value::DataType;
 
 /// The flat variable environment of one run.
@@ -333,9 +333,6 @@ impl LiteralSize {
     }
 }
 
-/// The size of one value slot: the whole size of a number, bool, none or function.
-const SLOT: usize = std::mem::size_of::<DataType>();
-
 /// An evaluated argument, or a variable to borrow once all arguments ran.
 enum Pending<'e> {
     Value(DataType),
@@ -386,66 +383,6 @@ fn collect_names<'e>(expr: &'e Expr, names: &mut Vec<&'e str>) {
             collect_names(first, names);
             rest.iter()
                 .for_each(|(_, operand)| collect_names(operand, names));
-        }
-    }
-}
-
-/// One binary operator on two evaluated operands and their size bounds (§4.4, §4.5);
-/// returns the result and its bound. A concatenation is checked against the budget
-/// before it allocates (measured only when the operands' bounds do not fit).
-fn apply(
-    op: BinOp,
-    (lhs, lhs_bound): (DataType, usize),
-    (rhs, rhs_bound): (DataType, usize),
-    budget: &Budget,
-) -> Result<(DataType, usize)> {
-    use DataType::{List, Number, String};
-    let invalid = |text: &str| Err(QueryError::InvalidType(text.to_string()));
-    let scalar = |value: DataType| Ok((value, SLOT));
-    match op {
-        BinOp::Equal => lhs.top_eq(&rhs).map(DataType::Bool).and_then(scalar),
-        BinOp::Add => match (lhs, rhs) {
-            (Number(a), Number(b)) => scalar(Number(a + b)),
-            (List(mut a), List(b)) => {
-                let mut size = lhs_bound.saturating_add(rhs_bound);
-                if !budget.value_fits(size) {
-                    let mut memo = MeasureMemo::new();
-                    size = a
-                        .iter()
-                        .chain(&b)
-                        .map(|item| item.approx_bytes_with(&mut memo))
-                        .fold(SLOT, usize::saturating_add);
-                    budget.check_value(size)?;
-                }
-                a.extend(b);
-                Ok((List(a), size))
-            }
-            (String(a), String(b)) => {
-                let len = a.len().saturating_add(b.len());
-                budget.check_value(len)?;
-                Ok((String(a + &b), SLOT.saturating_add(len)))
-            }
-            (Number(_), _) => {
-                invalid("Cannot use + on something that is not a number with a number!")
-            }
-            (List(_) | String(_), _) => {
-                invalid("Cannot use + on something that is not a list with a list!")
-            }
-            _ => invalid("Cannot use + on something that is not a number, list or string!"),
-        },
-        BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
-            let (Number(a), Number(b)) = (lhs, rhs) else {
-                return invalid("Cannot sub something that is not a number!");
-            };
-            match op {
-                BinOp::Sub => scalar(Number(a - b)),
-                BinOp::Mul => scalar(Number(a * b)),
-                BinOp::Div if b == 0.0 => Err(QueryError::MathError(
-                    "Tried to divide by zero!".to_string(),
-                )),
-                BinOp::Div => scalar(Number(a / b)),
-                _ => scalar(Number(a % b)),
-            }
         }
     }
 }

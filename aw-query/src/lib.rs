@@ -28,6 +28,7 @@ mod functions;
 mod interpret;
 mod lexer;
 mod liveness;
+mod operators;
 mod parser;
 mod regex_cache;
 mod rules;

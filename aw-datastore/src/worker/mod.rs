@@ -25,6 +25,7 @@
 //! requester that went away must not panic the worker; `mpsc_requests` 0.3 offers
 //! none of the three.
 
+mod bulk;
 mod jobs;
 mod lifecycle;
 mod reads;
@@ -273,30 +274,6 @@ impl Worker {
         self.in_savepoint(|state| state.execute(command))
     }
 
-    /// Runs a bulk write in a transaction holding nothing else: what is open is
-    /// committed first, and a failure rolls back this write alone.
-    fn execute_alone(&mut self, command: Command) -> Result<Reply> {
-        self.commit()?;
-        self.begin()?;
-        // SQLite's automatic checkpoint runs inside COMMIT, before the write could be
-        // answered: copying an import's 100 MB back into the file made it wait for it.
-        self.defer_checkpoint();
-        let executed = self.state.execute(command);
-        if let Err(err) = &executed {
-            // SQLite may have rolled back by itself (disk full, I/O error); either way
-            // only this write is undone, and the caches were not changed by it.
-            if !self.state.conn.is_autocommit() {
-                if let Err(rollback_err) = self.state.conn.execute_batch("ROLLBACK") {
-                    log::error!("rolling back a failed bulk write failed: {rollback_err}");
-                    self.fail_batch(err.to_string());
-                }
-            }
-            self.tx_started = None;
-            self.run_deferred_checkpoint();
-        }
-        executed
-    }
-
     /// Runs `work` inside the open transaction, in a savepoint of its own.
     fn in_savepoint<T>(&mut self, work: impl FnOnce(&mut State) -> Result<T>) -> Result<T> {
         self.begin()?;
@@ -369,39 +346,6 @@ impl Worker {
                 self.fail_batch(err.to_string());
                 Err(err)
             }
-        }
-    }
-
-    /// Turns SQLite's automatic checkpoint off until the open transaction is committed.
-    fn defer_checkpoint(&mut self) {
-        match self.state.conn.pragma_update(None, "wal_autocheckpoint", 0) {
-            Ok(()) => self.checkpoint_deferred = true,
-            Err(err) => log::warn!("could not defer the checkpoint: {err}"),
-        }
-    }
-
-    /// After a commit whose checkpoint was deferred (its requests are answered): the
-    /// checkpoint SQLite would have run, and the automatic one back on.
-    fn run_deferred_checkpoint(&mut self) {
-        if !std::mem::take(&mut self.checkpoint_deferred) {
-            return;
-        }
-        // PASSIVE never waits for readers: frames one still needs are copied later.
-        // Then the pages the bulk write filled the cache with are given back.
-        let checkpointed = self
-            .state
-            .conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-            .and_then(|()| self.state.conn.execute_batch("PRAGMA shrink_memory"));
-        if let Err(err) = checkpointed {
-            log::warn!("checkpoint after a bulk write failed: {err}");
-        }
-        if let Err(err) =
-            self.state
-                .conn
-                .pragma_update(None, "wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES)
-        {
-            log::warn!("could not turn the automatic checkpoint back on: {err}");
         }
     }
 
