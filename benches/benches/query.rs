@@ -8,53 +8,24 @@
     reason = "benchmark set-up"
 )]
 
-use aw_benches::gen::{generate, GenConfig};
+use aw_benches::gen::GenConfig;
 use aw_models::TimeInterval;
 use aw_query::{query, MemoryDatastore};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
-/// The §9.1 request, taken from aw-query's golden data so the two never drift apart.
-const WEBUI_GOLDEN: &str = include_str!("../../aw-query/tests/golden/webui.json");
+mod common;
 
-/// The §9.1 program with its bucket ids pointed at the generated host.
-fn full_desktop_query(hostname: &str) -> String {
-    let cases: Vec<serde_json::Value> = serde_json::from_str(WEBUI_GOLDEN).unwrap();
-    let case = cases
-        .iter()
-        .find(|case| case["name"].as_str().unwrap().starts_with("§9.1"))
-        .expect("the §9.1 golden case");
-    let lines: Vec<&str> = case["query"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|line| line.as_str().unwrap())
-        .collect();
-    lines.join("\n").replace("_myhost", &format!("_{hostname}"))
-}
+use common::full_desktop_query;
 
 /// A datastore holding a generated dataset of `n_events`, and the period covering it.
 fn dataset(n_events: usize) -> (MemoryDatastore, TimeInterval) {
     // Same density as the default dataset (545k events over 380 days).
     let days = (n_events * 380 / 545_000).max(1) as u32;
-    let config = GenConfig {
+    common::dataset(&GenConfig {
         events: n_events,
         days,
         ..GenConfig::default()
-    };
-    let generated = generate(&config).unwrap();
-    let mut datastore = MemoryDatastore::new();
-    let (mut first, mut last) = (None, None);
-    for gen_bucket in &generated.buckets {
-        let mut bucket = gen_bucket.to_bucket();
-        let events = bucket.events.take().unwrap_or_default();
-        for event in &events {
-            first = first.min(Some(event.timestamp)).or(Some(event.timestamp));
-            last = last.max(Some(event.calculate_endtime()));
-        }
-        datastore.create_bucket(bucket);
-        datastore.insert_events(&gen_bucket.id, events).unwrap();
-    }
-    (datastore, TimeInterval::new(first.unwrap(), last.unwrap()))
+    })
 }
 
 fn bench_full_desktop_query(c: &mut Criterion) {

@@ -19,29 +19,17 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Instant;
 
-use aw_benches::gen::{generate, GenConfig};
+use aw_benches::gen::GenConfig;
 use aw_models::TimeInterval;
 use aw_query::{query, MemoryDatastore, QueryDatastore};
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const WEBUI_GOLDEN: &str = include_str!("../../aw-query/tests/golden/webui.json");
+#[path = "../benches/common/mod.rs"]
+mod common;
 
-fn full_desktop_query(hostname: &str) -> String {
-    let cases: Vec<serde_json::Value> = serde_json::from_str(WEBUI_GOLDEN).unwrap();
-    let case = cases
-        .iter()
-        .find(|case| case["name"].as_str().unwrap().starts_with("§9.1"))
-        .unwrap();
-    let lines: Vec<&str> = case["query"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|line| line.as_str().unwrap())
-        .collect();
-    lines.join("\n").replace("_myhost", &format!("_{hostname}"))
-}
+use common::{dataset, full_desktop_query};
 
 fn main() {
     rustix::thread::disable_transparent_huge_pages(true).unwrap();
@@ -50,28 +38,15 @@ fn main() {
         .map(|a| a.parse().unwrap())
         .unwrap_or(10);
     let config = GenConfig::default();
-    let generated = generate(&config).unwrap();
-    let mut datastore = MemoryDatastore::new();
-    let (mut first, mut last) = (None, None);
-    for gen_bucket in &generated.buckets {
-        let mut bucket = gen_bucket.to_bucket();
-        let events = bucket.events.take().unwrap_or_default();
-        for event in &events {
-            first = first.min(Some(event.timestamp)).or(Some(event.timestamp));
-            last = last.max(Some(event.calculate_endtime()));
-        }
-        datastore.create_bucket(bucket);
-        datastore.insert_events(&gen_bucket.id, events).unwrap();
-    }
-    let interval = TimeInterval::new(first.unwrap(), last.unwrap());
-    for gen_bucket in &generated.buckets {
+    let (datastore, interval) = dataset(&config);
+    for bucket in datastore.get_buckets().unwrap() {
         let events = datastore
-            .get_events(&gen_bucket.id, *interval.start(), *interval.end())
+            .get_events(&bucket.id, *interval.start(), *interval.end())
             .unwrap();
         let distinct: HashSet<*const _> = events.iter().map(|e| Arc::as_ptr(&e.data)).collect();
         eprintln!(
             "{}: {} events, {} distinct data",
-            gen_bucket.id,
+            bucket.id,
             events.len(),
             distinct.len()
         );
