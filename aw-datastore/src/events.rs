@@ -346,7 +346,7 @@ pub fn end_out_of_range() -> DatastoreError {
     }
 }
 
-/// A shared event from a row `id, starttime, endtime, data`, its data from `interner`.
+/// A shared event from a row `id, starttime, endtime, data`, its data from `cache`.
 fn read_shared(row: &Row<'_>, cache: &mut DataCache) -> rusqlite::Result<SharedEvent> {
     let id: i64 = row.get(0)?;
     let start: i64 = row.get(1)?;
