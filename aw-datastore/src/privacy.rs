@@ -181,11 +181,7 @@ impl PrivacyFilters {
             .into_iter()
             .filter_map(|mut event| {
                 let kept = *outcome.entry(event.data).or_insert_with(|| {
-                    let text = usize::try_from(event.data)
-                        .ok()
-                        .and_then(|idx| texts.get(idx))
-                        .map_or("{}", |text| text);
-                    let mut data = parse_data(text, "event");
+                    let mut data = parse_data(event.data_in(texts), "event");
                     match self.apply(bucket_id, &mut data) {
                         Verdict::Dropped => None,
                         Verdict::Kept => Some(event.data),

@@ -61,10 +61,7 @@ impl EventBatch {
 
     /// The canonical text of `event`'s data.
     pub fn data_of(&self, event: &PlannedEvent) -> &str {
-        usize::try_from(event.data)
-            .ok()
-            .and_then(|idx| self.data.get(idx))
-            .map_or("{}", |text| text)
+        event.data_in(&self.data)
     }
 
     /// The JSON array of the events, as serialising them as [`Event`]s writes it.

@@ -61,6 +61,15 @@ impl PlannedEvent {
         self.id
     }
 
+    /// The text of this event's data among `texts` (the list its index points into);
+    /// `{}` for an index outside it.
+    pub fn data_in<'t>(&self, texts: &'t [Box<str>]) -> &'t str {
+        usize::try_from(self.data)
+            .ok()
+            .and_then(|idx| texts.get(idx))
+            .map_or("{}", |text| text)
+    }
+
     /// The same event with id `id` (once it is stored).
     pub fn with_id(self, id: i64) -> PlannedEvent {
         PlannedEvent {
@@ -103,10 +112,7 @@ impl ImportPlan {
 
     /// The canonical text of `event`'s data.
     pub fn data_of(&self, event: &PlannedEvent) -> &str {
-        usize::try_from(event.data)
-            .ok()
-            .and_then(|idx| self.data.get(idx))
-            .map_or("{}", |text| text)
+        event.data_in(&self.data)
     }
 }
 
