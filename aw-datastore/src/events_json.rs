@@ -6,6 +6,7 @@
 //! What must stay true: the bytes equal `serde_json` of the events `get_range` reads
 //! and clips (`aw-datastore/tests/shared_reads.rs` checks every range and limit case).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use aw_models::is_canonical_data;
@@ -40,7 +41,7 @@ pub fn range_json(
         usize::try_from(limit).unwrap_or(0).min(100_000)
     });
     let mut out = Vec::with_capacity(expected.saturating_mul(160).saturating_add(2));
-    let mut reencoded: HashMap<Box<str>, Box<str>> = HashMap::new();
+    let mut forms = WireForms::default();
     out.push(b'[');
     while let Some(r) = rows.next()? {
         if out.len() > 1 {
@@ -53,11 +54,7 @@ pub fn range_json(
             // Not text: reading it as a String fails with the error plain reads give.
             Err(_) => &r.get::<_, String>(3)?,
         };
-        let data = if is_canonical_data(text) {
-            text
-        } else {
-            reencode(&mut reencoded, text)
-        };
+        let data = forms.of(text);
         let clipped_start = start.max(range.start);
         let clipped_end = end.min(range.end);
         write_event_json(
@@ -65,19 +62,57 @@ pub fn range_json(
             Some(id),
             &from_nanos(clipped_start),
             &TimeDelta::nanoseconds(clipped_end.saturating_sub(clipped_start)),
-            data,
+            &data,
         );
     }
     out.push(b']');
     Ok(out)
 }
 
-/// The canonical encoding of a stored text in another form, made once per text.
-fn reencode<'a>(known: &'a mut HashMap<Box<str>, Box<str>>, text: &str) -> &'a str {
-    if !known.contains_key(text) {
-        let data = parse_data(text, "event");
-        let encoded = serde_json::to_string(&data).unwrap_or_else(|_| "{}".to_string());
-        known.insert(text.into(), encoded.into());
+/// What each stored text is written as: itself when canonical, else its
+/// re-encoding. Remembered for the first [`FORMS_KEPT`] distinct texts of a read, so
+/// a window bucket's few thousand texts are checked once each, while a browser
+/// bucket's one-off texts cost no more than the check.
+#[derive(Default)]
+struct WireForms {
+    /// `None`: the text is canonical; `Some(i)`: its encoding is `encoded[i]`.
+    known: HashMap<Box<str>, Option<usize>, foldhash::fast::RandomState>,
+    encoded: Vec<Box<str>>,
+}
+
+/// Distinct texts a read remembers the form of.
+const FORMS_KEPT: usize = 4096;
+
+impl WireForms {
+    fn of<'a>(&'a mut self, text: &'a str) -> Cow<'a, str> {
+        if let Some(&form) = self.known.get(text) {
+            return self.written(form, text);
+        }
+        let canonical = is_canonical_data(text);
+        if self.known.len() >= FORMS_KEPT {
+            return match canonical {
+                true => Cow::Borrowed(text),
+                false => Cow::Owned(reencode(text).into()),
+            };
+        }
+        let form = (!canonical).then(|| {
+            self.encoded.push(reencode(text));
+            self.encoded.len() - 1
+        });
+        self.known.insert(text.into(), form);
+        self.written(form, text)
     }
-    known.get(text).map_or("{}", |encoded| encoded)
+
+    fn written<'a>(&'a self, form: Option<usize>, text: &'a str) -> Cow<'a, str> {
+        let encoded = form.and_then(|idx| self.encoded.get(idx));
+        Cow::Borrowed(encoded.map_or(text, |encoded| encoded))
+    }
+}
+
+/// The canonical encoding of a stored text in another form.
+fn reencode(text: &str) -> Box<str> {
+    let data = parse_data(text, "event");
+    serde_json::to_string(&data)
+        .unwrap_or_else(|_| "{}".to_string())
+        .into()
 }

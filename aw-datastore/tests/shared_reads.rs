@@ -22,16 +22,26 @@ use serde_json::json;
 /// 1500 events over ~2 days in bucket `b`: 7 distinct data values, a few long events
 /// that reach far past their neighbours, and ties in start time. Returns them with ids.
 fn fill(datastore: &Datastore) -> Vec<Event> {
+    fill_with(
+        datastore,
+        1500,
+        |idx| json!({"app": format!("app{}", idx % 7), "title": "t", "n": idx % 7}),
+    )
+}
+
+/// `count` events in bucket `b`, 100 s apart from 2024-03-01 on, shaped as [`fill`]'s,
+/// with `data(idx)` as data.
+fn fill_with(
+    datastore: &Datastore,
+    count: i64,
+    data: impl Fn(i64) -> serde_json::Value,
+) -> Vec<Event> {
     datastore.create_bucket(bucket("b")).unwrap();
     let start = aw_models::time::parse_json_datetime("2024-03-01T00:00:00Z").unwrap();
-    let events: Vec<Event> = (0..1500_i64)
+    let events: Vec<Event> = (0..count)
         .map(|idx| {
             let secs = if idx % 97 == 0 { 20_000.0 } else { 90.5 };
-            let mut event = event(
-                "2024-03-01T00:00:00Z",
-                secs,
-                json!({"app": format!("app{}", idx % 7), "title": "t", "n": idx % 7}),
-            );
+            let mut event = event("2024-03-01T00:00:00Z", secs, data(idx));
             event.timestamp = start + chrono::TimeDelta::seconds(idx * 100 - idx % 3);
             event
         })
@@ -223,4 +233,32 @@ fn foreign_stored_texts_read_the_same_both_ways() {
         .unwrap()
         .data
         .is_empty());
+}
+
+/// More distinct texts than a JSON read remembers the form of (4096), canonical and
+/// foreign ones mixed: past that bound every text is still written as its decoding's
+/// encoding.
+#[test]
+fn texts_past_the_remembered_forms_read_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.db");
+    let mut stored = {
+        let datastore = Datastore::open_file(&path).unwrap();
+        fill_with(&datastore, 6000, |idx| json!({"n": idx}))
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE events SET data = '{ \"n\" : ' || id || ', \"a\": 1.50 }' WHERE id % 3 = 0",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    for event in &mut stored {
+        let id = event.id.unwrap();
+        if id % 3 == 0 {
+            event.data = serde_json::from_value(json!({"a": 1.5, "n": id})).unwrap();
+        }
+    }
+    let datastore = Datastore::open_file(&path).unwrap();
+    check_answers(&datastore, &stored);
 }

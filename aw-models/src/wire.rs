@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::time::{duration_to_secs, format_datetime};
+use crate::time::{duration_to_secs, write_datetime};
 
 /// Appends `{"id":…,"timestamp":"…","duration":…,"data":<data_json>}` to `out`.
 pub fn write_event_json(
@@ -24,7 +24,7 @@ pub fn write_event_json(
     let _ = serde_json::to_writer(&mut *out, &id);
     out.extend_from_slice(b",\"timestamp\":\"");
     // Digits, '-', ':', 'T', '.' and 'Z' (a '+' for years past 9999): no escapes.
-    out.extend_from_slice(format_datetime(timestamp).as_bytes());
+    write_datetime(out, timestamp);
     out.extend_from_slice(b"\",\"duration\":");
     let _ = serde_json::to_writer(&mut *out, &duration_to_secs(duration));
     out.extend_from_slice(b",\"data\":");
