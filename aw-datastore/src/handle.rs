@@ -183,19 +183,6 @@ impl Datastore {
         }
     }
 
-    /// Every event of the bucket as an export shows them (from the epoch on, newest
-    /// first, clipped), delivered in chunks from one consistent snapshot, so that a
-    /// large export never sits in memory whole. Events share equal data within a
-    /// chunk and often across chunks.
-    pub fn stream_events(&self, bucket_id: &str) -> Result<EventStream> {
-        let (chunks, receiver) = bounded(STREAM_BUFFER);
-        self.request_unit(Command::StreamEvents(bucket_id.to_string(), chunks))?;
-        Ok(EventStream {
-            receiver,
-            finished: false,
-        })
-    }
-
     /// Number of events touching `[start, end]` (limit is ignored).
     pub fn get_event_count(&self, bucket_id: &str, query: EventQuery) -> Result<u64> {
         match self.request(Command::GetEventCount(bucket_id.to_string(), query))? {
@@ -320,7 +307,7 @@ impl Datastore {
         self.request_unit(Command::SetRetention(Box::new(policy)))
     }
 
-    fn request_unit(&self, command: Command) -> Result<()> {
+    pub(crate) fn request_unit(&self, command: Command) -> Result<()> {
         match self.request(command)? {
             Reply::Done => Ok(()),
             other => Err(unexpected(other)),
@@ -329,15 +316,25 @@ impl Datastore {
 
     fn request(&self, command: Command) -> Result<Reply> {
         let (reply_sender, reply_receiver) = bounded(1);
+        self.submit(command, reply_sender)?;
+        await_reply(&reply_receiver)
+    }
+
+    /// Sends `command`; its answer comes on `reply`.
+    pub(crate) fn submit(&self, command: Command, reply: Sender<Reply>) -> Result<()> {
         self.inner
             .sender
-            .send((command, reply_sender))
-            .map_err(|_| worker_gone(WorkerFailure::Send))?;
-        match reply_receiver.recv() {
-            Ok(Reply::Failed(err)) => Err(err),
-            Ok(reply) => Ok(reply),
-            Err(_) => Err(worker_gone(WorkerFailure::Receive)),
-        }
+            .send((command, reply))
+            .map_err(|_| worker_gone(WorkerFailure::Send))
+    }
+}
+
+/// The answer to a submitted command; a failure as an error.
+pub(crate) fn await_reply(reply_receiver: &Receiver<Reply>) -> Result<Reply> {
+    match reply_receiver.recv() {
+        Ok(Reply::Failed(err)) => Err(err),
+        Ok(reply) => Ok(reply),
+        Err(_) => Err(worker_gone(WorkerFailure::Receive)),
     }
 }
 
@@ -352,48 +349,11 @@ impl Drop for Inner {
     }
 }
 
-/// Chunks read ahead of the consumer of an [`EventStream`].
-const STREAM_BUFFER: usize = 4;
-
-/// The chunks of [`Datastore::stream_events`]; ends after the last chunk or an error.
-pub struct EventStream {
-    receiver: Receiver<Result<Vec<SharedEvent>>>,
-    finished: bool,
-}
-
-impl Iterator for EventStream {
-    type Item = Result<Vec<SharedEvent>>;
-
-    /// The next non-empty chunk; `None` after the end marker. A stream cut off
-    /// without its end marker yields one `WorkerGone` error, never a silent truncation.
-    fn next(&mut self) -> Option<Result<Vec<SharedEvent>>> {
-        if self.finished {
-            return None;
-        }
-        let next = self.receiver.recv();
-        match next {
-            Ok(Ok(chunk)) if chunk.is_empty() => {
-                self.finished = true;
-                None
-            }
-            Ok(Err(err)) => {
-                self.finished = true;
-                Some(Err(err))
-            }
-            Ok(chunk) => Some(chunk),
-            Err(_) => {
-                self.finished = true;
-                Some(Err(worker_gone(WorkerFailure::Receive)))
-            }
-        }
-    }
-}
-
-fn worker_gone(detail: WorkerFailure) -> DatastoreError {
+pub(crate) fn worker_gone(detail: WorkerFailure) -> DatastoreError {
     DatastoreError::WorkerGone { detail }
 }
 
-fn unexpected(reply: Reply) -> DatastoreError {
+pub(crate) fn unexpected(reply: Reply) -> DatastoreError {
     log::error!("datastore worker answered with the wrong reply kind: {reply:?}");
     worker_gone(WorkerFailure::Receive)
 }

@@ -46,11 +46,13 @@
 //! ```
 
 pub mod backup;
+mod batch_stream;
 mod buckets;
 mod changes;
 mod checkpoint;
 mod decoded;
 mod error;
+mod event_stream;
 mod events;
 mod events_json;
 mod failed;
@@ -79,11 +81,13 @@ mod sweep;
 mod upstream;
 mod worker;
 
+pub use batch_stream::{BatchStream, STREAM_BATCH};
 pub use changes::{Change, ChangeListener};
 pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};
+pub use event_stream::EventStream;
 pub use events::{check_explicit_id, MAX_EXPLICIT_ID};
-pub use handle::{is_small_read, EventQuery, EventStream, SMALL_READ_LIMIT};
+pub use handle::{is_small_read, EventQuery, SMALL_READ_LIMIT};
 pub use maintenance::{BackupSchedule, FILE_WATCH_INTERVAL, WAL_TRUNCATE_BYTES};
 pub use metrics::{
     DatastoreMetrics, HeartbeatCounts, Histogram, WorkerCounters, BATCH_EVENTS_BOUNDS,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use aw_models::{Bucket, Event, EventBatch, ImportPlan, SharedEvent};
-use crossbeam_channel::Sender;
+use crossbeam_channel::{Receiver, Sender};
 
 use crate::changes::ChangeListener;
 use crate::error::DatastoreError;
@@ -22,6 +22,9 @@ pub enum Command {
     CreateBucket(Box<Bucket>),
     DeleteBucket(String),
     InsertEvents(String, EventBatch),
+    /// Batches stored as they arrive, in one transaction of their own: `None` ends
+    /// the stream (commit); a channel closed without it undoes every batch.
+    InsertStream(String, Receiver<Option<EventBatch>>),
     Heartbeat(String, Box<Event>, f64),
     GetEvents(String, EventQuery, EventsForm),
     GetEvent(String, i64),
@@ -78,6 +81,8 @@ pub enum Reply {
     SharedEvents(Vec<SharedEvent>),
     /// A range read's answer as the JSON array an event list answers with.
     Json(Vec<u8>),
+    /// An insert stream's answer: each batch as stored, in order.
+    Batches(Vec<EventBatch>),
     Event(Box<Event>),
     Count(u64),
     Value(serde_json::Value),
@@ -135,6 +140,8 @@ pub fn weight_of(command: &Command) -> usize {
     match command {
         Command::InsertEvents(_, events) => events.events.len(),
         Command::Import(plan) => plan.event_count(),
+        // Its size is not known ahead; it runs alone, as any bulk write.
+        Command::InsertStream(..) => crate::MAX_BATCH,
         _ => 1,
     }
 }

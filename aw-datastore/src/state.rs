@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use aw_models::time::to_nanos;
 use aw_models::{Bucket, Event, EventBatch, ImportPlan};
+use crossbeam_channel::Receiver;
 use rusqlite::Connection;
 
 use crate::buckets::{self, BucketCache, CachedBucket};
@@ -84,6 +85,28 @@ impl State {
         self.buckets.remove(bucket_id);
         self.last_events.remove(bucket_id);
         Ok(())
+    }
+
+    /// Inserts each batch as it arrives until the stream ends; returns each as
+    /// [`State::insert_events`] does. An unknown bucket is refused before any batch.
+    pub fn insert_stream(
+        &mut self,
+        bucket_id: &str,
+        parts: &Receiver<Option<EventBatch>>,
+    ) -> Result<Vec<EventBatch>> {
+        self.cached(bucket_id)?;
+        let mut stored = Vec::new();
+        loop {
+            match parts.recv() {
+                Ok(Some(batch)) => stored.push(self.insert_events(bucket_id, batch)?),
+                Ok(None) => return Ok(stored),
+                Err(_) => {
+                    return Err(DatastoreError::InvalidInput {
+                        reason: String::from("the event list ended before it was complete"),
+                    })
+                }
+            }
+        }
     }
 
     /// Inserts events and returns the ones the privacy rules kept, with their ids.
@@ -266,6 +289,7 @@ impl State {
                 Reply::Done
             }
             Command::InsertEvents(id, events) => Reply::Batch(state.insert_events(&id, events)?),
+            Command::InsertStream(id, parts) => Reply::Batches(state.insert_stream(&id, &parts)?),
             Command::Heartbeat(id, event, pulsetime) => {
                 Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
             }

@@ -9,6 +9,9 @@
 //! what serialising the same `Event`s writes.
 
 use chrono::TimeDelta;
+use std::fmt;
+
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::import_plan::{plan_event, Texts};
@@ -30,9 +33,29 @@ impl EventBatch {
     /// is not a valid event.
     pub fn from_json(text: &str) -> Option<EventBatch> {
         let elements: Vec<&RawValue> = serde_json::from_str(text).ok()?;
+        EventBatch::from_elements(&elements)
+    }
+
+    /// Reads a JSON array of events in batches of up to `size` events, handing each
+    /// to `each` as soon as it is read, so that storing can start before the end is
+    /// read. `None` if the text is not such an array (some batches may have been handed
+    /// over by then); otherwise the number of events.
+    pub fn read_batches(text: &str, size: usize, each: impl FnMut(EventBatch)) -> Option<usize> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let reader = BatchReader {
+            size: size.max(1),
+            each,
+        };
+        let count = de.deserialize_seq(reader).ok()?;
+        de.end().ok()?;
+        Some(count)
+    }
+
+    /// Reads array elements as events; `None` if any is not a valid event.
+    fn from_elements(elements: &[&RawValue]) -> Option<EventBatch> {
         let mut texts = Texts::default();
         let events = elements
-            .into_iter()
+            .iter()
             .map(|element| plan_event(element, &mut texts))
             .collect::<Option<Vec<_>>>()?;
         Some(EventBatch {
@@ -66,19 +89,27 @@ impl EventBatch {
 
     /// The JSON array of the events, as serialising them as [`Event`]s writes it.
     pub fn to_json(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.events.len().saturating_mul(160) + 2);
+        EventBatch::list_json(std::slice::from_ref(self))
+    }
+
+    /// The JSON array of the events of `batches`, one after the other.
+    pub fn list_json(batches: &[EventBatch]) -> Vec<u8> {
+        let count: usize = batches.iter().map(|batch| batch.events.len()).sum();
+        let mut out = Vec::with_capacity(count.saturating_mul(160) + 2);
         out.push(b'[');
-        for (idx, event) in self.events.iter().enumerate() {
-            if idx > 0 {
-                out.push(b',');
+        for batch in batches {
+            for event in &batch.events {
+                if out.len() > 1 {
+                    out.push(b',');
+                }
+                write_event_json(
+                    &mut out,
+                    event.id(),
+                    &from_nanos(event.start),
+                    &TimeDelta::nanoseconds(event.end.saturating_sub(event.start)),
+                    batch.data_of(event),
+                );
             }
-            write_event_json(
-                &mut out,
-                event.id(),
-                &from_nanos(event.start),
-                &TimeDelta::nanoseconds(event.end.saturating_sub(event.start)),
-                self.data_of(event),
-            );
         }
         out.push(b']');
         out
@@ -108,6 +139,41 @@ impl EventBatch {
                 event
             })
             .collect()
+    }
+}
+
+/// The array visitor of [`EventBatch::read_batches`].
+struct BatchReader<F> {
+    size: usize,
+    each: F,
+}
+
+impl<'de, F: FnMut(EventBatch)> Visitor<'de> for BatchReader<F> {
+    type Value = usize;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a list of events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<usize, A::Error> {
+        let mut elements: Vec<&'de RawValue> = Vec::with_capacity(self.size);
+        let mut count = 0;
+        loop {
+            let element = seq.next_element()?;
+            if let Some(element) = element {
+                elements.push(element);
+                count += 1;
+            }
+            if elements.len() == self.size || (element.is_none() && !elements.is_empty()) {
+                let batch = EventBatch::from_elements(&elements)
+                    .ok_or_else(|| de::Error::custom("not a valid event"))?;
+                (self.each)(batch);
+                elements.clear();
+            }
+            if element.is_none() {
+                return Ok(count);
+            }
+        }
     }
 }
 
@@ -159,6 +225,25 @@ mod tests {
                 assert_eq!(EventBatch::from_events(&events).unwrap(), batch);
                 let back = serde_json::to_string(&batch.into_events()).unwrap();
                 assert_eq!(back, expected);
+            }
+        }
+    }
+
+    /// Read in batches of any size, a body is accepted or refused as a whole read
+    /// accepts or refuses it, and the batches, one after the other, write the same list.
+    #[test]
+    fn batches_read_as_the_whole_list() {
+        for (body, valid) in BODIES {
+            for size in [1, 2, 1000] {
+                let mut batches = Vec::new();
+                let read = EventBatch::read_batches(body, size, |batch| batches.push(batch));
+                assert_eq!(read.is_some(), valid, "{body} by {size}");
+                let Some(whole) = EventBatch::from_json(body) else {
+                    continue;
+                };
+                assert_eq!(read, Some(whole.events.len()));
+                assert!(batches.iter().all(|batch| batch.events.len() <= size));
+                assert_eq!(EventBatch::list_json(&batches), whole.to_json(), "{body}");
             }
         }
     }

@@ -26,7 +26,7 @@ impl Worker {
         let executed = self.state.execute(command);
         if let Err(err) = &executed {
             // SQLite may have rolled back by itself (disk full, I/O error); either way
-            // only this write is undone, and the caches were not changed by it.
+            // only this write is undone.
             if !self.state.conn.is_autocommit() {
                 if let Err(rollback_err) = self.state.conn.execute_batch("ROLLBACK") {
                     log::error!("rolling back a failed bulk write failed: {rollback_err}");
@@ -35,6 +35,11 @@ impl Worker {
             }
             self.tx_started = None;
             self.run_deferred_checkpoint();
+            // An insert stream may have counted and widened its bucket for the batches
+            // before the failing one: the caches are read again from what is stored.
+            if let Err(reload_err) = self.state.reload() {
+                log::error!("reloading the bucket cache failed: {reload_err}");
+            }
         }
         executed
     }

@@ -6,8 +6,9 @@
 //! 422 for JSON of the wrong shape, 413 over the `json` limit. The reason is left in
 //! the request's local cache, where the error catcher (`catchers.rs`) finds it.
 //!
-//! [`EventsBody`] reads a list of events as an [`EventBatch`] (no map per event), and
-//! only when that fails parses `Vec<Event>` as `JsonBody` would, for the same answer.
+//! [`EventsBody`] holds a list of events as sent, read later as [`EventBatch`]es (no
+//! map per event); only when that fails is `Vec<Event>` parsed as `JsonBody` would,
+//! for the same answer.
 
 use aw_models::{Event, EventBatch};
 use rocket::data::{self, Data, FromData, Limits};
@@ -51,8 +52,21 @@ fn json_error(err: json::Error<'_>, limit: u64) -> ApiError {
     }
 }
 
-/// A JSON array of events, held compactly.
-pub(crate) struct EventsBody(pub(crate) EventBatch);
+/// A JSON array of events, as sent (up to the `json` limit). It is read on a blocking
+/// thread, batch by batch while the batches are stored (`endpoints/events.rs`).
+pub(crate) struct EventsBody(pub(crate) String);
+
+impl EventsBody {
+    /// The events read as `JsonBody<Vec<Event>>` reads them, for a body that does not
+    /// read as an [`EventBatch`]: serde's exact reason when it is no list of events (a
+    /// list it accepts all the same is taken as it reads).
+    pub(crate) fn exact_batch(&self) -> Result<EventBatch, ApiError> {
+        let events = serde_json::from_str::<Vec<Event>>(&self.0)?;
+        EventBatch::from_events(&events).map_err(|err| ApiError::InvalidBody {
+            detail: err.to_string(),
+        })
+    }
+}
 
 #[rocket::async_trait]
 impl<'r> FromData<'r> for EventsBody {
@@ -60,36 +74,20 @@ impl<'r> FromData<'r> for EventsBody {
 
     async fn from_data(request: &'r Request<'_>, data: Data<'r>) -> data::Outcome<'r, Self> {
         let limit = request.limits().get("json").unwrap_or(Limits::JSON);
-        let text = match data.open(limit).into_string().await {
-            Ok(text) if text.is_complete() => text.into_inner(),
+        match data.open(limit).into_string().await {
+            Ok(text) if text.is_complete() => data::Outcome::Success(EventsBody(text.into_inner())),
             Ok(_) => {
                 let error = ApiError::BodyTooLarge {
                     limit: limit.as_u64(),
                 };
-                return data::Outcome::Error((refuse_with(request, error), ()));
+                data::Outcome::Error((refuse_with(request, error), ()))
             }
             Err(io) => {
                 let error = ApiError::MalformedBody {
                     detail: io.to_string(),
                 };
-                return data::Outcome::Error((refuse_with(request, error), ()));
+                data::Outcome::Error((refuse_with(request, error), ()))
             }
-        };
-        if let Some(batch) = EventBatch::from_json(&text) {
-            return data::Outcome::Success(EventsBody(batch));
-        }
-        // Not a list of valid events: serde's reason for `Vec<Event>`, exactly as
-        // `JsonBody` gives it (a list it accepts all the same is taken as it reads).
-        let parsed = serde_json::from_str::<Vec<Event>>(&text)
-            .map_err(ApiError::from)
-            .and_then(|events| {
-                EventBatch::from_events(&events).map_err(|err| ApiError::InvalidBody {
-                    detail: err.to_string(),
-                })
-            });
-        match parsed {
-            Ok(batch) => data::Outcome::Success(EventsBody(batch)),
-            Err(error) => data::Outcome::Error((refuse_with(request, error), ())),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! Events of a bucket (docs/API.md §3.6–§3.10): range read, insert, count, get, delete.
 
 use aw_datastore::native::Datastore;
-use aw_datastore::{is_small_read, EventQuery};
+use aw_datastore::{is_small_read, EventQuery, STREAM_BATCH};
 use aw_models::time::parse_rfc3339;
-use aw_models::Event;
+use aw_models::{Event, EventBatch};
 use chrono::{DateTime, Utc};
 use rocket::response::content::RawJson;
 use rocket::serde::json::Json;
@@ -62,17 +62,57 @@ async fn insert_events(
     datastore: &State<Datastore>,
 ) -> Result<RawJson<Vec<u8>>, ApiError> {
     let bucket_id = bucket_id.to_owned();
-    let EventsBody(events) = events;
-    if events.is_empty() {
-        return Ok(RawJson(b"[]".to_vec()));
-    }
     let datastore = datastore.inner().clone();
     run_blocking(move || {
-        Ok(RawJson(
-            datastore.insert_batch(&bucket_id, events)?.to_json(),
-        ))
+        let stored = store_events(&datastore, &bucket_id, &events)?;
+        Ok(RawJson(EventBatch::list_json(&stored)))
     })
     .await
+}
+
+/// Reads and stores a posted list. A list of more than [`STREAM_BYTES`] is stored batch
+/// by batch while the rest is read (one transaction: all or nothing). An invalid
+/// element anywhere wins over an unknown bucket, as when the body was read first.
+fn store_events(
+    datastore: &Datastore,
+    bucket_id: &str,
+    body: &EventsBody,
+) -> Result<Vec<EventBatch>, ApiError> {
+    if body.0.len() <= STREAM_BYTES {
+        let batch = EventBatch::from_json(&body.0);
+        let batch = batch.map_or_else(|| body.exact_batch(), Ok)?;
+        return store_whole(datastore, bucket_id, batch);
+    }
+    let stream = datastore.insert_stream(bucket_id)?;
+    // Once the worker refused (an unknown bucket), the rest is only checked.
+    let mut taking = true;
+    let read = EventBatch::read_batches(&body.0, STREAM_BATCH, |batch| {
+        taking = taking && stream.send(batch);
+    });
+    match read {
+        Some(0) => Ok(Vec::new()),
+        Some(_) => Ok(stream.finish()?),
+        None => {
+            // Dropping the stream undoes what it stored.
+            drop(stream);
+            store_whole(datastore, bucket_id, body.exact_batch()?)
+        }
+    }
+}
+
+/// Bodies up to this size are read whole, then stored with the requests around them
+/// (group commit); larger ones are stored as they are read, in a transaction alone.
+const STREAM_BYTES: usize = 1 << 20;
+
+fn store_whole(
+    datastore: &Datastore,
+    bucket_id: &str,
+    batch: EventBatch,
+) -> Result<Vec<EventBatch>, ApiError> {
+    if batch.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![datastore.insert_batch(bucket_id, batch)?])
 }
 
 /// Honours `start`/`end` (upstream ignored them, docs/API.md §3.8); no parameters = all.
