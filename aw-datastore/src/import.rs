@@ -14,6 +14,7 @@ use rusqlite::Connection;
 use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::error::Result;
 use crate::events::{self, Range};
+use crate::insert_rows;
 use crate::privacy::PrivacyFilters;
 
 /// Imports every bucket of `plan`, each event's data passed through `filters`
@@ -112,19 +113,17 @@ fn insert_planned(
         return Ok(());
     };
     let (mut lo, mut hi, mut longest) = (first.start, first.end, 0);
-    for event in events {
-        events::check_explicit_id(event.id())?;
-        events::insert_row(
-            conn,
-            cached.row,
-            event.id(),
-            (event.start, event.end),
-            plan.data_of(event),
-        )?;
-        lo = lo.min(event.start);
-        hi = hi.max(event.end);
-        longest = longest.max(event.end.saturating_sub(event.start));
-    }
+    insert_rows::insert_planned(
+        conn,
+        cached.row,
+        events,
+        |event| plan.data_of(event),
+        |event| {
+            lo = lo.min(event.start);
+            hi = hi.max(event.end);
+            longest = longest.max(event.end.saturating_sub(event.start));
+        },
+    )?;
     buckets::widen_all(cached, lo, hi, longest);
     Ok(())
 }

@@ -60,6 +60,7 @@ mod handle;
 pub mod heartbeat;
 mod heartbeat_write;
 mod import;
+mod insert_rows;
 pub mod integrity;
 mod key_value;
 mod legacy_import;

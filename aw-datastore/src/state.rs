@@ -21,7 +21,7 @@ use crate::metrics::HeartbeatCounts;
 use crate::privacy::{self, PrivacyFilters};
 use crate::protocol::{Command, EventsForm, Reply};
 use crate::reader::ReadJob;
-use crate::{import, key_value};
+use crate::{import, insert_rows, key_value};
 
 /// The connection and the caches the worker keeps in memory.
 pub struct State {
@@ -128,13 +128,14 @@ impl State {
         }
         // Events with an id may replace stored ones: then the count is not known.
         let replaces_by_id = kept.iter().any(|event| event.id().is_some());
-        for event in kept {
-            events::check_explicit_id(event.id())?;
-            let text = stored.data_of(&event);
-            let id =
-                events::insert_row(&self.conn, row, event.id(), (event.start, event.end), text)?;
-            stored.events.push(event.with_id(id));
-        }
+        let EventBatch { events, data } = &mut stored;
+        insert_rows::insert_planned(
+            &self.conn,
+            row,
+            &kept,
+            |event| event.data_in(data),
+            |event| events.push(event),
+        )?;
         self.last_events.remove(bucket_id);
         let spans = stored.events.iter().map(|event| (event.start, event.end));
         // An explicit id may have rewritten an event anywhere in the bucket.

@@ -793,3 +793,50 @@ fn metrics_count_commits_and_heartbeats() {
     assert!(after.size_bytes > 0);
     assert_eq!(after.queue_depth, 0);
 }
+
+/// A list stored at once (runs of new events go in multi-row inserts) gets the ids
+/// and rows that storing its events one by one gives: runs shorter and longer than a
+/// statement's, explicit ids that are free, that replace an event of the same bucket,
+/// or that belong to another bucket (a fresh id then).
+#[test]
+fn a_list_gets_the_ids_of_its_events_stored_one_by_one() {
+    let explicit = [(70, 5000), (71, 3), (200, 10), (201, 7), (265, 2)];
+    let list: Vec<aw_models::Event> = (0..400_i64)
+        .map(|idx| {
+            let mut event = event("2001-01-01T00:00:00Z", 1.5, json!({"n": idx % 5}));
+            event.timestamp += chrono::TimeDelta::seconds(idx * 3);
+            event.id = explicit
+                .iter()
+                .find(|(at, _)| *at == idx)
+                .map(|(_, id)| *id);
+            event
+        })
+        .collect();
+    let stored = |one_by_one: bool| {
+        let datastore = datastore_with_bucket();
+        datastore.create_bucket(bucket("other")).unwrap();
+        let mut owned = event("1999-01-01T00:00:00Z", 1.0, json!({}));
+        owned.id = Some(7);
+        datastore.insert_events("other", vec![owned]).unwrap();
+        let answered: Vec<_> = if one_by_one {
+            list.iter()
+                .flat_map(|event| datastore.insert_events("b", vec![event.clone()]).unwrap())
+                .collect()
+        } else {
+            datastore.insert_events("b", list.clone()).unwrap()
+        };
+        (answered, all_events(&datastore, "b"))
+    };
+    let (answered, rows) = stored(false);
+    assert_eq!((answered.clone(), rows.clone()), stored(true));
+    assert_eq!(answered.len(), list.len());
+    assert!(
+        answered.iter().any(|event| event.id == Some(5001)),
+        "ids go on after 5000"
+    );
+    assert_ne!(
+        answered[201].id,
+        Some(7),
+        "another bucket's id is not taken over"
+    );
+}
