@@ -26,6 +26,7 @@ pub mod logging;
 pub mod query_cache;
 pub mod query_config;
 pub mod retention_config;
+pub mod runtime;
 pub mod sync;
 pub mod systemd;
 pub mod testkit;

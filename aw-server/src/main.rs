@@ -94,7 +94,11 @@ fn run(cli: &Cli) -> Result<(), StartupError> {
     // `launch` returns after a graceful shutdown (Ctrl-C, SIGTERM); dropping the
     // returned Rocket drops the last Datastore handle, which commits and stops the
     // worker before we exit.
-    match rocket::execute(rocket.launch()) {
+    let launched =
+        aw_server::runtime::execute(rocket.launch()).map_err(|err| StartupError::Launch {
+            detail: format!("could not start the async runtime: {err}"),
+        })?;
+    match launched {
         Ok(rocket) => {
             drop(sync);
             drop(rocket);

@@ -173,8 +173,12 @@ pub fn try_spawn_test_server(
     ));
     let thread = std::thread::Builder::new()
         .name(String::from("aw-test-server"))
-        .spawn(move || {
-            if let Err(err) = rocket::execute(rocket.launch()) {
+        .spawn(move || match crate::runtime::execute(rocket.launch()) {
+            Ok(Ok(_)) => {}
+            Ok(Err(err)) => {
+                let _ = sender.send(Err(err.to_string()));
+            }
+            Err(err) => {
                 let _ = sender.send(Err(err.to_string()));
             }
         })

@@ -16,7 +16,6 @@ use aw_datastore::native::Datastore;
 use aw_models::time::to_nanos;
 use aw_models::{Query, TimeInterval};
 use aw_query::{DataType, PreparedQuery, QueryDatastore, QueryError, QueryLimits};
-use chrono::TimeDelta;
 use rocket::response::content::RawJson;
 use rocket::{Route, State};
 
@@ -88,12 +87,6 @@ fn lost_period() -> ApiError {
     }
 }
 
-/// A lone period longer than this runs on a thread of its own rather than on the
-/// request's pooled thread. A long period reads and builds hundreds of MB; the
-/// allocator gives a thread's freed memory back to the system when the thread ends,
-/// while a pooled thread that sits idle keeps it resident.
-const OWN_THREAD_SPAN: TimeDelta = TimeDelta::days(7);
-
 /// Runs the periods at `indices`, on up to one thread per core; after a failure no
 /// later period is started (an earlier one's error would win anyway).
 fn run_parallel(
@@ -122,12 +115,7 @@ fn run_parallel(
         }
         done
     };
-    let long = |&idx: &usize| {
-        periods
-            .get(idx)
-            .is_some_and(|p| p.duration() > OWN_THREAD_SPAN)
-    };
-    if threads <= 1 && !indices.iter().any(long) {
+    if threads <= 1 {
         return work();
     }
     std::thread::scope(|scope| {
