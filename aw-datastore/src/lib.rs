@@ -82,7 +82,7 @@ mod sweep;
 mod upstream;
 mod worker;
 
-pub use batch_stream::{BatchStream, STREAM_BATCH};
+pub use batch_stream::{BatchStream, ImportStream, WriteStream, STREAM_BATCH};
 pub use changes::{Change, ChangeListener};
 pub use checkpoint::checkpoint_file;
 pub use error::{DatastoreError, Result, WorkerFailure};

@@ -25,6 +25,9 @@ pub enum Command {
     /// Batches stored as they arrive, in one transaction of their own: `None` ends
     /// the stream (commit); a channel closed without it undoes every batch.
     InsertStream(String, Receiver<Option<EventBatch>>),
+    /// An import's buckets imported as they arrive, in one transaction of their own,
+    /// as [`Command::InsertStream`] stores its batches.
+    ImportStream(Receiver<Option<ImportPlan>>),
     Heartbeat(String, Box<Event>, f64),
     GetEvents(String, EventQuery, EventsForm),
     GetEvent(String, i64),
@@ -141,7 +144,7 @@ pub fn weight_of(command: &Command) -> usize {
         Command::InsertEvents(_, events) => events.events.len(),
         Command::Import(plan) => plan.event_count(),
         // Its size is not known ahead; it runs alone, as any bulk write.
-        Command::InsertStream(..) => crate::MAX_BATCH,
+        Command::InsertStream(..) | Command::ImportStream(_) => crate::MAX_BATCH,
         _ => 1,
     }
 }

@@ -11,6 +11,7 @@ use aw_models::{Bucket, Event, EventBatch, ImportPlan};
 use crossbeam_channel::Receiver;
 use rusqlite::Connection;
 
+use crate::batch_stream::drain;
 use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::changes::{Change, Listeners};
 use crate::decoded::DataCache;
@@ -96,17 +97,11 @@ impl State {
     ) -> Result<Vec<EventBatch>> {
         self.cached(bucket_id)?;
         let mut stored = Vec::new();
-        loop {
-            match parts.recv() {
-                Ok(Some(batch)) => stored.push(self.insert_events(bucket_id, batch)?),
-                Ok(None) => return Ok(stored),
-                Err(_) => {
-                    return Err(DatastoreError::InvalidInput {
-                        reason: String::from("the event list ended before it was complete"),
-                    })
-                }
-            }
-        }
+        drain(parts, |batch| {
+            stored.push(self.insert_events(bucket_id, batch)?);
+            Ok(())
+        })?;
+        Ok(stored)
     }
 
     /// Inserts events and returns the ones the privacy rules kept, with their ids.
@@ -291,6 +286,10 @@ impl State {
             }
             Command::InsertEvents(id, events) => Reply::Batch(state.insert_events(&id, events)?),
             Command::InsertStream(id, parts) => Reply::Batches(state.insert_stream(&id, &parts)?),
+            Command::ImportStream(parts) => {
+                drain(&parts, |plan| state.import(plan))?;
+                Reply::Done
+            }
             Command::Heartbeat(id, event, pulsetime) => {
                 Reply::Event(Box::new(state.heartbeat(&id, *event, pulsetime)?))
             }

@@ -283,7 +283,7 @@ const BUCKET_FIELDS: [&str; 7] = [
 
 /// One bucket: `events` is planned element by element; every other field is collected
 /// and checked by [`Bucket`]'s own deserializer.
-struct BucketSeed<'t>(&'t mut Texts);
+pub(crate) struct BucketSeed<'t>(pub(crate) &'t mut Texts);
 
 impl<'de> DeserializeSeed<'de> for BucketSeed<'_> {
     type Value = PlannedBucket;
@@ -368,22 +368,41 @@ impl<'de> Visitor<'de> for EventsSeed<'_> {
 mod tests {
     use super::*;
 
-    /// The plan and the [`BucketsExport`] of one document agree event by event.
-    fn assert_same(document: &str) {
+    /// Each bucket of a plan with its events' spans, ids and data texts.
+    type Contents = Vec<(Bucket, Vec<(Option<i64>, i64, i64, String)>)>;
+
+    fn contents(plans: &[ImportPlan]) -> Contents {
+        plans
+            .iter()
+            .flat_map(|plan| {
+                plan.buckets.iter().map(|bucket| {
+                    let events = bucket
+                        .events
+                        .iter()
+                        .map(|e| (e.id(), e.start, e.end, plan.data_of(e).to_string()))
+                        .collect();
+                    (bucket.bucket.clone(), events)
+                })
+            })
+            .collect()
+    }
+
+    /// The plan and the [`BucketsExport`] of one document agree event by event, and
+    /// so do the plans read bucket by bucket (unless its keys are out of order or
+    /// repeat: then none).
+    fn assert_same(document: &str, keys_in_order: bool) {
         let export: BucketsExport = serde_json::from_str(document).unwrap();
-        let expected = ImportPlan::try_from(export).unwrap();
+        let expected = contents(&[ImportPlan::try_from(export).unwrap()]);
         let streamed = ImportPlan::from_reader(document.as_bytes()).unwrap();
-        assert_eq!(streamed.buckets.len(), expected.buckets.len());
-        for (a, b) in streamed.buckets.iter().zip(&expected.buckets) {
-            assert_eq!(a.bucket, b.bucket);
-            let texts = |plan: &ImportPlan, bucket: &PlannedBucket| -> Vec<_> {
-                bucket
-                    .events
-                    .iter()
-                    .map(|e| (e.id(), e.start, e.end, plan.data_of(e).to_string()))
-                    .collect()
-            };
-            assert_eq!(texts(&streamed, a), texts(&expected, b));
+        assert_eq!(contents(&[streamed]), expected);
+        let mut by_bucket = Vec::new();
+        let read = ImportPlan::read_buckets(document.as_bytes(), |plan| by_bucket.push(plan));
+        match keys_in_order {
+            false => assert_eq!(read, None, "{document}"),
+            true => {
+                assert_eq!(read, Some(expected.len()), "{document}");
+                assert_eq!(contents(&by_bucket), expected, "{document}");
+            }
         }
     }
 
@@ -401,9 +420,15 @@ mod tests {
               "j":{"id":"b","type":"t","client":"c","hostname":"h"},
               "k2":{"id":"a","type":"t2","client":"c","hostname":"h","created":"2021-01-01T00:00:00Z","events":[]}}}"#,
         ];
-        for document in documents {
-            assert_same(document);
+        for (idx, document) in documents.iter().enumerate() {
+            // The third document's keys are k, j, k2.
+            assert_same(document, idx != 2);
         }
+        let ordered = documents[2].replacen(r#""k":{"id":"a""#, r#""i":{"id":"a""#, 1);
+        assert_same(&ordered, true);
+        let repeated = r#"{"buckets":{"k":{"id":"a","type":"t","client":"c","hostname":"h"},
+            "k":{"id":"b","type":"t","client":"c","hostname":"h"}}}"#;
+        assert_same(repeated, false);
     }
 
     #[test]
@@ -433,6 +458,8 @@ mod tests {
             r#"{"buckets":{"k":{"type":"t","client":"c","hostname":"h","hostname":"h"}}}"#,
             r#"{"buckets":{}} x"#,
             r#"{"buckets":{"k":{"type":"t","client":"c","hostname":"h","events":[{"#,
+            r#"{"buckets":{"k":{"type":"t"},"k":{"type":"t","client":"c","hostname":"h"}}}"#,
+            r#"[{"buckets":{}}]"#,
         ];
         for document in documents {
             assert!(
@@ -443,6 +470,7 @@ mod tests {
                 serde_json::from_str::<BucketsExport>(document).is_err(),
                 "{document}"
             );
+            assert_eq!(ImportPlan::read_buckets(document.as_bytes(), |_| ()), None);
         }
     }
 }

@@ -27,6 +27,7 @@ mod event;
 mod event_batch;
 mod export;
 mod import_plan;
+mod import_stream;
 mod info;
 mod key_value;
 mod query;

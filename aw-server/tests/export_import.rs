@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{event, status_and_text, Harness};
+use common::{event, json_answer, status_and_text, Harness};
 use reqwest::blocking::multipart::{Form, Part};
 use serde_json::{json, Value};
 
@@ -477,4 +477,41 @@ fn exact_limit(in_memory: u64) {
     assert_eq!(status, 413, "{text}");
     assert!(text.contains("\"message\""), "{text}");
     assert_eq!(harness.get("/api/0/buckets/over1").status(), 404);
+}
+
+/// An import is stored bucket by bucket while it is read, still all or nothing: when a
+/// later bucket fails (an id past 2^53), the earlier ones are not there either; a
+/// repeated bucket key (read whole instead) keeps the later bucket, as before.
+#[test]
+fn imports_read_bucket_by_bucket_stay_all_or_nothing() {
+    let harness = Harness::start();
+    let bucket = |id: &str, events: Value| json!({"id": id, "type": "t", "client": "c", "hostname": "h", "events": events});
+    let fine = json!([event("2000-01-01T00:00:00Z", 1.0, json!({"a": 1}))]);
+    let too_big = json!([{"id": 1_i64 << 60, "timestamp": "2000-01-01T00:00:00Z", "data": {}}]);
+    let failing = json!({"buckets": {"a": bucket("a", fine.clone()), "b": bucket("b", too_big)}});
+    let (status, _, answer) = json_answer(harness.post_json("/api/0/import", &failing));
+    assert_eq!(status, 400, "{answer}");
+    for id in ["a", "b"] {
+        assert_eq!(
+            harness.get(&format!("/api/0/buckets/{id}")).status(),
+            404,
+            "{id}"
+        );
+    }
+    let repeated = r#"{"buckets":{"k":{"id":"first","type":"t","client":"c","hostname":"h"},
+        "k":{"id":"second","type":"t","client":"c","hostname":"h"}}}"#;
+    assert_eq!(
+        harness
+            .post_raw("/api/0/import", "application/json", repeated)
+            .status(),
+        200
+    );
+    assert_eq!(harness.get("/api/0/buckets/first").status(), 404);
+    assert_eq!(harness.get("/api/0/buckets/second").status(), 200);
+    let doc = json!({"buckets": {"b": bucket("b", fine.clone()), "a": bucket("a", fine)}});
+    assert_eq!(harness.post_json("/api/0/import", &doc).status(), 200);
+    for id in ["a", "b"] {
+        let count = harness.get(&format!("/api/0/buckets/{id}/events/count"));
+        assert_eq!(count.text().unwrap(), "1", "{id}");
+    }
 }

@@ -42,16 +42,39 @@ async fn import_json(
     let in_memory = limits
         .get(IMPORT_IN_MEMORY_NAME)
         .unwrap_or(Limits::DATA_FORM);
-    let plan = parse_body(data, import_limit(limits), in_memory, |body| {
+    let store = datastore.inner().clone();
+    let unstored = parse_body(data, import_limit(limits), in_memory, move |body| {
         Ok(match body {
-            Body::Whole(bytes) => ImportPlan::from_slice(&bytes)?,
-            Body::Stream(reader) => {
-                ImportPlan::from_reader(std::io::BufReader::with_capacity(64 * 1024, reader))?
+            Body::Whole(bytes) => {
+                import_in_memory(&store, &bytes)?;
+                None
             }
+            Body::Stream(reader) => Some(ImportPlan::from_reader(
+                std::io::BufReader::with_capacity(64 * 1024, reader),
+            )?),
         })
     })
     .await?;
-    import_plan(plan, datastore).await
+    match unstored {
+        Some(plan) => import_plan(plan, datastore).await,
+        None => Ok(()),
+    }
+}
+
+/// Imports a document held in memory, storing each bucket while the next is read
+/// (one transaction: all or nothing). A document that does not read bucket by bucket
+/// (an error, a repeated bucket key) is undone and read whole, for the same answer.
+fn import_in_memory(datastore: &Datastore, bytes: &[u8]) -> Result<(), ApiError> {
+    let stream = datastore.import_stream()?;
+    // Once the worker refused a bucket, the rest is only read.
+    let mut taking = true;
+    let read = ImportPlan::read_buckets(bytes, |plan| taking = taking && stream.send(plan));
+    if read.is_some() {
+        return Ok(stream.finish()?);
+    }
+    drop(stream);
+    let plan = ImportPlan::from_slice(bytes)?;
+    Ok(datastore.import_plan(plan)?)
 }
 
 #[rocket::post("/import", format = "multipart/form-data", data = "<data>", rank = 2)]
