@@ -8,9 +8,9 @@
 //! parses `Vec<Event>` for serde's exact reason), and [`EventBatch::to_json`] writes
 //! what serialising the same `Event`s writes.
 
-use chrono::TimeDelta;
 use std::fmt;
 
+use chrono::TimeDelta;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 

@@ -63,7 +63,8 @@ async fn import_json(
 
 /// Imports a document held in memory, storing each bucket while the next is read
 /// (one transaction: all or nothing). A document that does not read bucket by bucket
-/// (an error, a repeated bucket key) is undone and read whole, for the same answer.
+/// (bucket keys out of order or repeated, an error) is undone and read whole, for the
+/// same answer.
 fn import_in_memory(datastore: &Datastore, bytes: &[u8]) -> Result<(), ApiError> {
     let stream = datastore.import_stream()?;
     // Once the worker refused a bucket, the rest is only read.
