@@ -209,37 +209,40 @@ pub(crate) fn plan_event(element: &RawValue, texts: &mut Texts) -> Option<Planne
 
 impl<'de> Deserialize<'de> for ImportPlan {
     fn deserialize<D: Deserializer<'de>>(de: D) -> Result<ImportPlan, D::Error> {
-        de.deserialize_map(DocumentVisitor)
+        let mut texts = Texts::default();
+        let buckets = de.deserialize_map(Document(BucketsSeed(&mut texts)))?;
+        Ok(ImportPlan {
+            buckets: buckets.into_values().collect(),
+            data: texts.into_vec(),
+        })
     }
 }
 
-struct DocumentVisitor;
+/// An export document: its `buckets` read by the seed `S`, every other key skipped,
+/// `buckets` required once (as [`BucketsExport`] reads it).
+pub(crate) struct Document<S>(pub(crate) S);
 
-impl<'de> Visitor<'de> for DocumentVisitor {
-    type Value = ImportPlan;
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for Document<S> {
+    type Value = S::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("struct BucketsExport")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ImportPlan, A::Error> {
-        let mut texts = Texts::default();
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<S::Value, A::Error> {
+        let mut seed = Some(self.0);
         let mut buckets = None;
         while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
             if key != "buckets" {
                 map.next_value::<IgnoredAny>()?;
-            } else if buckets.is_some() {
-                return Err(de::Error::duplicate_field("buckets"));
-            } else {
-                buckets = Some(map.next_value_seed(BucketsSeed(&mut texts))?);
+                continue;
             }
+            let seed = seed
+                .take()
+                .ok_or_else(|| de::Error::duplicate_field("buckets"))?;
+            buckets = Some(map.next_value_seed(seed)?);
         }
-        let buckets: BTreeMap<String, PlannedBucket> =
-            buckets.ok_or_else(|| de::Error::missing_field("buckets"))?;
-        Ok(ImportPlan {
-            buckets: buckets.into_values().collect(),
-            data: texts.into_vec(),
-        })
+        buckets.ok_or_else(|| de::Error::missing_field("buckets"))
     }
 }
 

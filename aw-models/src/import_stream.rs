@@ -8,12 +8,11 @@
 //! does not read at all, answers `None`: the caller undoes what it got and reads the
 //! document as a whole instead, for the same result or error.
 
-use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 
-use crate::import_plan::{BucketSeed, Texts};
+use crate::import_plan::{BucketSeed, Document, Texts};
 use crate::ImportPlan;
 
 impl ImportPlan {
@@ -29,7 +28,8 @@ impl ImportPlan {
             in_order: true,
         };
         let mut de = serde_json::Deserializer::from_slice(bytes);
-        de.deserialize_map(DocumentReader(&mut reader)).ok()?;
+        de.deserialize_map(Document(BucketsReader(&mut reader)))
+            .ok()?;
         de.end().ok()?;
         reader.in_order.then_some(reader.handed)
     }
@@ -41,34 +41,6 @@ struct BucketReader<'e> {
     last_key: Option<String>,
     handed: usize,
     in_order: bool,
-}
-
-/// The document: `buckets` read by [`BucketsReader`], other keys skipped, as the
-/// document reader of `import_plan.rs` does.
-struct DocumentReader<'r, 'e>(&'r mut BucketReader<'e>);
-
-impl<'de> Visitor<'de> for DocumentReader<'_, '_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("struct BucketsExport")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut seen = false;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            if key != "buckets" {
-                map.next_value::<IgnoredAny>()?;
-            } else if seen {
-                return Err(de::Error::duplicate_field("buckets"));
-            } else {
-                seen = true;
-                map.next_value_seed(BucketsReader(&mut *self.0))?;
-            }
-        }
-        seen.then_some(())
-            .ok_or_else(|| de::Error::missing_field("buckets"))
-    }
 }
 
 struct BucketsReader<'r, 'e>(&'r mut BucketReader<'e>);

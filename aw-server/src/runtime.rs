@@ -20,7 +20,10 @@ const SHUTDOWN_WAIT: Duration = Duration::from_millis(500);
 
 /// Runs `future` (a Rocket launch) to completion on a new runtime.
 pub fn execute<F: Future>(future: F) -> std::io::Result<F::Output> {
-    let config: rocket::Config = rocket::Config::figment().extract().unwrap_or_default();
+    let config: rocket::Config = rocket::Config::figment().extract().unwrap_or_else(|err| {
+        log::warn!("Rocket's configuration does not read ({err}); using its defaults");
+        rocket::Config::default()
+    });
     let runtime = Builder::new_multi_thread()
         .thread_name("rocket-worker-thread")
         .worker_threads(config.workers.max(1))
