@@ -1,73 +1,43 @@
-//! The interpreter: runs a parsed program for one time period (docs/QUERY.md §4).
+//! The interpreter: runs one top-level statement of a program for one time period
+//! (docs/QUERY.md §4) in the environment module `schedule` hands it.
 //!
 //! Every value computed carries an upper bound of its [`DataType::approx_bytes`]
-//! (module `budget`), kept for each variable beside the environment. What must stay
+//! (module `budget`), kept with each variable's binding. What must stay
 //! true: a bound is never below the value's measure, and a limit is only ever
 //! decided on a bound that fits it or on an exact measure, so the budget's decisions
 //! and error texts are those of measuring every value exactly.
 
 use std::collections::{BTreeMap, HashMap};
 
-use aw_models::TimeInterval;
-use chrono::SecondsFormat;
-
-use crate::ast::{Expr, Program, Stmt};
+use crate::ast::{Expr, Stmt};
 use crate::budget::Budget;
 use crate::datastore::QueryDatastore;
+use crate::env::{Binding, Env};
 use crate::error::{QueryError, Result};
 use crate::functions::{self, CallCtx, Input};
 use crate::operators::{apply, SLOT};
 use crate::parser::MAX_DEPTH;
 use crate::value::DataType;
 
-/// The flat variable environment of one run.
-pub type Env = HashMap<String, DataType>;
-
-/// Runs `program` in a fresh environment holding `TIMEINTERVAL` and the built-ins, and
-/// returns the value bound to `RETURN`.
-pub fn run(
-    program: &Program,
-    interval: &TimeInterval,
+/// Runs one top-level statement in `env`, which holds every binding it may use, and
+/// gives back the environment it leaves.
+pub(crate) fn exec_statement(
+    stmt: &Stmt,
+    env: Env,
     datastore: &dyn QueryDatastore,
     budget: &Budget,
-) -> Result<DataType> {
-    let mut env = functions::environment();
-    env.insert(
-        "TIMEINTERVAL".to_string(),
-        DataType::String(format_interval(interval)),
-    );
-    let bounds = env
-        .iter()
-        .map(|(name, value)| (name.clone(), value.approx_bytes()))
-        .collect();
+) -> Result<Env> {
     let mut interpreter = Interpreter {
         env,
-        bounds,
         datastore,
         budget,
     };
-    interpreter.exec_block(&program.stmts)?;
-    interpreter
-        .env
-        .remove("RETURN")
-        .ok_or(QueryError::EmptyQuery)
-}
-
-/// `<start>/<end>` in UTC with `+00:00` and 0/3/6/9 fraction digits (§4.1).
-fn format_interval(interval: &TimeInterval) -> String {
-    format!(
-        "{}/{}",
-        interval
-            .start()
-            .to_rfc3339_opts(SecondsFormat::AutoSi, false),
-        interval.end().to_rfc3339_opts(SecondsFormat::AutoSi, false)
-    )
+    interpreter.exec(stmt)?;
+    Ok(interpreter.env)
 }
 
 struct Interpreter<'a> {
     env: Env,
-    /// For each variable of `env`, an upper bound of its value's size.
-    bounds: HashMap<String, usize>,
     datastore: &'a dyn QueryDatastore,
     budget: &'a Budget,
 }
@@ -114,8 +84,7 @@ impl Interpreter<'_> {
     }
 
     fn bind(&mut self, name: String, value: DataType, bound: usize) {
-        self.bounds.insert(name.clone(), bound);
-        self.env.insert(name, value);
+        self.env.insert(name, Binding::new(value, bound));
     }
 
     /// The value of `expr` and an upper bound of its size.
@@ -128,19 +97,15 @@ impl Interpreter<'_> {
                 SLOT.saturating_add(value.len()),
             )),
             Expr::Var { name, last_use } => {
-                let value = if *last_use {
+                let binding = if *last_use {
                     self.env.remove(name)
                 } else {
                     self.env.get(name).cloned()
                 };
-                let value = value.ok_or_else(|| QueryError::VariableNotDefined(name.clone()))?;
-                let bound = if *last_use {
-                    self.bounds.remove(name)
-                } else {
-                    self.bounds.get(name).copied()
-                };
-                let bound = bound.unwrap_or_else(|| value.approx_bytes());
-                Ok((value, bound))
+                let binding =
+                    binding.ok_or_else(|| QueryError::VariableNotDefined(name.clone()))?;
+                let bound = binding.bound;
+                Ok((binding.into_value(), bound))
             }
             Expr::List(items) => {
                 let mut size = LiteralSize::new();
@@ -227,13 +192,12 @@ impl Interpreter<'_> {
             // Looked up once the other arguments ran, as the value is.
             arg_bounds.push(None);
         }
-        let builtin = match self.env.get(name) {
+        let builtin = match self.env.get(name).map(|binding| &*binding.value) {
             None => return Err(QueryError::VariableNotDefined(name.to_string())),
             Some(DataType::Function(builtin)) => *builtin,
             Some(_) => return Err(QueryError::InvalidType(name.to_string())),
         };
         let env = &self.env;
-        let bounds = &self.bounds;
         let mut arg_sizes = Vec::with_capacity(values.len());
         let inputs = values
             .into_iter()
@@ -244,12 +208,11 @@ impl Interpreter<'_> {
                     Ok(Input::Owned(value))
                 }
                 Pending::Borrow(var) => {
-                    let value = env
+                    let binding = env
                         .get(var)
                         .ok_or_else(|| QueryError::VariableNotDefined(var.to_string()))?;
-                    let bound = bounds.get(var).copied();
-                    arg_sizes.push(bound.unwrap_or_else(|| value.approx_bytes()));
-                    Ok(Input::Borrowed(value))
+                    arg_sizes.push(binding.bound);
+                    Ok(Input::Borrowed(&binding.value))
                 }
             })
             .collect::<Result<Vec<_>>>()?;

@@ -23,6 +23,7 @@
 mod ast;
 mod budget;
 mod datastore;
+mod env;
 mod error;
 mod functions;
 mod interpret;
@@ -30,8 +31,10 @@ mod lexer;
 mod liveness;
 mod operators;
 mod parser;
+mod plan;
 mod regex_cache;
 mod rules;
+mod schedule;
 pub mod transform;
 mod value;
 
@@ -43,6 +46,7 @@ pub use budget::QueryLimits;
 pub use datastore::{DatastoreQueryError, MemoryDatastore, QueryDatastore};
 pub use error::{ErrorDetail, ParsePosition, QueryError, Result};
 pub use parser::MAX_DEPTH;
+pub use schedule::Parallelism;
 pub use value::DataType;
 
 /// Lexes, parses and runs `code` for one period; `RETURN` is the result.
@@ -55,7 +59,13 @@ pub fn query(
     datastore: &dyn QueryDatastore,
 ) -> Result<DataType> {
     let budget = Budget::new(QueryLimits::default());
-    run(&compile(code)?, interval, datastore, &budget)
+    run(
+        &compile(code)?,
+        interval,
+        datastore,
+        &budget,
+        Parallelism::default(),
+    )
 }
 
 /// Runs a whole request: the program once per period, in order, stopping at the first
@@ -83,7 +93,13 @@ pub fn query_all_limited(
         .timeperiods
         .iter()
         .map(|interval| {
-            let value = run(&program, interval, datastore, &budget)?;
+            let value = run(
+                &program,
+                interval,
+                datastore,
+                &budget,
+                Parallelism::default(),
+            )?;
             budget.add_result(&value)?;
             Ok(value)
         })
@@ -95,8 +111,9 @@ pub fn query_all_limited(
 /// earlier (a result cache) are counted with [`PreparedQuery::count_result`], so the
 /// request stays within its [`QueryLimits`] whichever way its periods are answered.
 pub struct PreparedQuery {
-    program: ast::Program,
+    program: Compiled,
     budget: Budget,
+    parallelism: Parallelism,
 }
 
 impl PreparedQuery {
@@ -105,13 +122,27 @@ impl PreparedQuery {
         Ok(PreparedQuery {
             program: compile(code)?,
             budget: Budget::new(limits),
+            parallelism: Parallelism::default(),
         })
+    }
+
+    /// Spreads each period's statements over threads as `parallelism` says (by
+    /// default [`Parallelism::default`]); the answers stay the same.
+    pub fn with_parallelism(mut self, parallelism: Parallelism) -> PreparedQuery {
+        self.parallelism = parallelism;
+        self
     }
 
     /// Runs the program for one period and counts its result toward the request's
     /// result budget. The same period gives the same answer as in [`query_all`].
     pub fn run(&self, interval: &TimeInterval, datastore: &dyn QueryDatastore) -> Result<DataType> {
-        let value = run(&self.program, interval, datastore, &self.budget)?;
+        let value = run(
+            &self.program,
+            interval,
+            datastore,
+            &self.budget,
+            self.parallelism,
+        )?;
         self.budget.add_result(&value)?;
         Ok(value)
     }
@@ -121,7 +152,7 @@ impl PreparedQuery {
     /// program asks (a read the program then does not make is only wasted work).
     pub fn literal_buckets(&self) -> Vec<String> {
         let mut found = Vec::new();
-        for stmt in &self.program.stmts {
+        for stmt in &self.program.ast.stmts {
             literal_buckets_in_stmt(stmt, &mut found);
         }
         found
@@ -175,7 +206,7 @@ fn literal_buckets_in(expr: &ast::Expr, found: &mut Vec<String>) {
 }
 
 /// Lexes and parses `code` and marks the variable reads that can move their value.
-fn compile(code: &str) -> Result<ast::Program> {
+fn compile(code: &str) -> Result<Compiled> {
     let mut program = match parser::parse(lexer::lex(code)) {
         Ok(program) => program,
         Err(QueryError::ParsingError(text, mut position)) => {
@@ -185,17 +216,32 @@ fn compile(code: &str) -> Result<ast::Program> {
         Err(err) => return Err(err),
     };
     liveness::mark_last_uses(&mut program);
-    Ok(program)
+    let plan = plan::Plan::new(&program);
+    Ok(Compiled { ast: program, plan })
+}
+
+/// A program ready to run: its tree, reads marked, and which statement waits for which.
+struct Compiled {
+    ast: ast::Program,
+    plan: plan::Plan,
 }
 
 /// Runs a compiled program for one period and refuses function values in the result.
 fn run(
-    program: &ast::Program,
+    program: &Compiled,
     interval: &TimeInterval,
     datastore: &dyn QueryDatastore,
     budget: &Budget,
+    parallelism: Parallelism,
 ) -> Result<DataType> {
-    let value = interpret::run(program, interval, datastore, budget)?;
+    let value = schedule::run(
+        &program.ast,
+        &program.plan,
+        interval,
+        datastore,
+        budget,
+        parallelism,
+    )?;
     if let Some(builtin) = value.find_function() {
         return Err(QueryError::UnserializableResult(format!(
             "a function value cannot be serialised: {}",

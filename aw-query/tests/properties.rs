@@ -13,7 +13,7 @@ use aw_models::{Event, JsonMap, SharedEvent};
 use aw_query::transform;
 use aw_query::{QueryError, MAX_DEPTH};
 use chrono::TimeDelta;
-use common::{run, FixtureBucket, DEFAULT_PERIOD};
+use common::{run, run_spread, to_json_text, FixtureBucket, DEFAULT_PERIOD, SPREADS};
 use proptest::prelude::*;
 
 const SECOND: i64 = 1_000_000_000;
@@ -103,6 +103,46 @@ const FRAGMENTS: &[&str] = &[
     "@",
 ];
 
+/// Statement shapes over the variables `a`, `b`, `e` (`{v}` is assigned, `{u}` and
+/// `{w}` read): reads, moves, rebinding, type errors, unknown buckets, `if`s, returns.
+const STATEMENTS: &[&str] = &[
+    "{v} = query_bucket(\"b\");",
+    "{v} = query_bucket(\"nope\");",
+    "{v} = flood({u});",
+    "{v} = concat({u}, {w});",
+    "{v} = sort_by_duration({u});",
+    "{v} = limit_events({u}, 2);",
+    "{v} = merge_events_by_keys({u}, [\"k\"]);",
+    "{v} = filter_period_intersect({u}, {w});",
+    "{v} = sum_durations({u});",
+    "{v} = {u} + {w};",
+    "{v} = [{u}, {w}];",
+    "{v} = 1;",
+    "return {u};",
+    "return [{u}, {w}];",
+    "if {u} == 1 { {v} = {w}; } elif {w} == [] { {v} = 2; } else { return {u}; }",
+];
+
+const VARIABLES: &[&str] = &["a", "b", "e"];
+
+/// A program of the statements `picks` names (shape, assigned, first and second read).
+fn program(picks: &[(usize, usize, usize, usize)]) -> String {
+    let var = |idx: usize| VARIABLES.get(idx % VARIABLES.len()).copied().unwrap_or("a");
+    picks
+        .iter()
+        .filter_map(|&(shape, v, u, w)| {
+            let shape = STATEMENTS.get(shape % STATEMENTS.len())?;
+            Some(
+                shape
+                    .replace("{v}", var(v))
+                    .replace("{u}", var(u))
+                    .replace("{w}", var(w)),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// Runs a program; the property is only that it returns.
 fn run_any(code: &str) -> Result<(), QueryError> {
     run(code, &[DEFAULT_PERIOD], &fixture()).map(|_| ())
@@ -114,6 +154,19 @@ proptest! {
     #[test]
     fn arbitrary_text_never_panics(code in "\\PC{0,200}") {
         let _ = run_any(&code);
+    }
+
+    #[test]
+    fn spreading_statements_over_threads_never_changes_the_answer(
+        picks in prop::collection::vec((0..64usize, 0..3usize, 0..3usize, 0..3usize), 1..14)
+    ) {
+        let code = program(&picks);
+        let periods = [DEFAULT_PERIOD, "1970-01-01T00:00:03Z/1970-01-01T00:00:09Z"];
+        let in_order = to_json_text(run(&code, &periods, &fixture()));
+        for spread in SPREADS {
+            let spread_out = to_json_text(run_spread(&code, &periods, &fixture(), spread));
+            prop_assert_eq!(&spread_out, &in_order, "{:?}\n{}", spread, code);
+        }
     }
 
     #[test]

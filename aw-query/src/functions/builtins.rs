@@ -144,7 +144,7 @@ fn print(args: Args<'_>, _: &mut CallCtx<'_>) -> Result<DataType> {
 
 fn query_bucket(mut args: Args<'_>, ctx: &mut CallCtx<'_>) -> Result<DataType> {
     let bucket_id = args.string()?;
-    let interval = match ctx.env.get("TIMEINTERVAL") {
+    let interval = match ctx.env.get("TIMEINTERVAL").map(|binding| &*binding.value) {
         Some(DataType::String(text)) => TimeInterval::from_str(text).map_err(|_| {
             QueryError::TimeIntervalError(format!("Failed to parse TIMEINTERVAL: {text}"))
         })?,

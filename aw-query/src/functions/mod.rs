@@ -10,8 +10,8 @@ use aw_models::SharedEvent;
 
 use crate::budget::Budget;
 use crate::datastore::QueryDatastore;
+use crate::env::{Binding, Env};
 use crate::error::{QueryError, Result};
-use crate::interpret::Env;
 use crate::rules::Rule;
 use crate::value::DataType;
 
@@ -185,7 +185,11 @@ impl<'a> Args<'a> {
 pub fn environment() -> Env {
     BUILTINS
         .iter()
-        .map(|builtin| (builtin.name.to_string(), DataType::Function(builtin)))
+        .map(|builtin| {
+            let value = DataType::Function(builtin);
+            let bound = value.approx_bytes();
+            (builtin.name.to_string(), Binding::new(value, bound))
+        })
         .collect()
 }
 

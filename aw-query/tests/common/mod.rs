@@ -1,6 +1,7 @@
 //! The one place the integration tests call the engine: [`run`] builds an in-memory
 //! datastore from fixture buckets and runs a request; [`check`] runs a golden case in
-//! every [`Sharing`] mode (sharing of event data must never show in a result).
+//! every [`Sharing`] mode and every [`SPREADS`] mode (neither sharing of event data
+//! nor running statements side by side may ever show in a result).
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 #![allow(
     clippy::expect_used,
@@ -12,7 +13,8 @@ use std::sync::Arc;
 
 use aw_models::{Bucket, Event, Query, SharedEvent, TimeInterval};
 use aw_query::{
-    query_all, DataType, DatastoreQueryError, MemoryDatastore, QueryDatastore, QueryError,
+    query_all, DataType, DatastoreQueryError, MemoryDatastore, Parallelism, PreparedQuery,
+    QueryDatastore, QueryError, QueryLimits,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -96,6 +98,19 @@ pub enum Sharing {
 pub const SHARING_MODES: [Sharing; 3] =
     [Sharing::Interned, Sharing::PerEvent, Sharing::FreshCopies];
 
+/// Ways to spread a period's statements over threads: one after the other on one
+/// thread, and every ready statement on a thread of its own (up to four).
+pub const SPREADS: [Parallelism; 2] = [
+    Parallelism {
+        threads: 1,
+        min_bytes: 0,
+    },
+    Parallelism {
+        threads: 4,
+        min_bytes: 0,
+    },
+];
+
 /// A datastore whose reads copy every event's data.
 struct FreshCopies(MemoryDatastore);
 
@@ -134,6 +149,36 @@ pub fn run_with(
     buckets: &[FixtureBucket],
     sharing: Sharing,
 ) -> Result<Vec<DataType>, QueryError> {
+    let datastore = datastore(buckets, sharing);
+    let request = request(code, periods);
+    match sharing {
+        Sharing::FreshCopies => query_all(&request, &FreshCopies(datastore)),
+        Sharing::Interned | Sharing::PerEvent => query_all(&request, &datastore),
+    }
+}
+
+/// [`run`] with each period's statements spread over threads as `spread` says.
+pub fn run_spread(
+    code: &str,
+    periods: &[&str],
+    buckets: &[FixtureBucket],
+    spread: Parallelism,
+) -> Result<Vec<DataType>, QueryError> {
+    if periods.is_empty() {
+        return Ok(Vec::new());
+    }
+    let datastore = datastore(buckets, Sharing::Interned);
+    let request = request(code, periods);
+    let prepared =
+        PreparedQuery::new(&request.code(), QueryLimits::default())?.with_parallelism(spread);
+    request
+        .timeperiods
+        .iter()
+        .map(|period| prepared.run(period, &datastore))
+        .collect()
+}
+
+fn datastore(buckets: &[FixtureBucket], sharing: Sharing) -> MemoryDatastore {
     let mut datastore = MemoryDatastore::new();
     for fixture in buckets {
         let bucket: Bucket = serde_json::from_value(serde_json::json!({
@@ -151,17 +196,17 @@ pub fn run_with(
         }
         .expect("fixture events");
     }
+    datastore
+}
+
+fn request(code: &str, periods: &[&str]) -> Query {
     let timeperiods = periods
         .iter()
         .map(|period| period.parse::<TimeInterval>().expect("fixture period"))
         .collect();
-    let request = Query {
+    Query {
         timeperiods,
         query: vec![code.to_string()],
-    };
-    match sharing {
-        Sharing::FreshCopies => query_all(&request, &FreshCopies(datastore)),
-        Sharing::Interned | Sharing::PerEvent => query_all(&request, &datastore),
     }
 }
 
@@ -196,6 +241,14 @@ pub fn check(case: &Case, fixtures: &BTreeMap<String, Vec<FixtureBucket>>) -> Op
         if other != actual {
             return Some(format!(
                 "{sharing:?} data changed the answer\n  interned {actual:?}\n  {sharing:?} {other:?}"
+            ));
+        }
+    }
+    for spread in SPREADS {
+        let other = to_json_text(run_spread(&code, &periods, &buckets, spread));
+        if other != actual {
+            return Some(format!(
+                "{spread:?} changed the answer\n  default {actual:?}\n  spread {other:?}"
             ));
         }
     }

@@ -6,8 +6,10 @@
 //!
 //! Periods answered before and not changed since come from the result cache
 //! (`query_cache`); the others run in parallel, one thread per core, each recording
-//! what it read so its answer can be cached. The answer is the same JSON a run of
-//! every period in order gives, including which error wins: the first period's.
+//! what it read so its answer can be cached; a lone period spreads its independent
+//! statements over the cores instead (`aw_query::Parallelism`). The answer is the
+//! same JSON a run of every period in order gives, including which error wins: the
+//! first period's.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -15,7 +17,7 @@ use std::sync::Arc;
 use aw_datastore::native::Datastore;
 use aw_models::time::to_nanos;
 use aw_models::{Query, TimeInterval};
-use aw_query::{DataType, PreparedQuery, QueryDatastore, QueryError, QueryLimits};
+use aw_query::{DataType, Parallelism, PreparedQuery, QueryDatastore, QueryError, QueryLimits};
 use rocket::response::content::RawJson;
 use rocket::{Route, State};
 
@@ -55,6 +57,12 @@ pub(crate) fn answer(
         .enumerate()
         .filter_map(|(idx, answer)| answer.is_none().then_some(idx))
         .collect();
+    // Periods run side by side, one per core; a lone period spreads its statements.
+    let spread = Parallelism::default();
+    let prepared = prepared.with_parallelism(Parallelism {
+        threads: (spread.threads / missing.len().max(1)).max(1),
+        ..spread
+    });
     for (idx, answer) in run_parallel(&prepared, &request.timeperiods, &missing, source) {
         if let Some(slot) = answers.get_mut(idx) {
             *slot = Some(answer);
