@@ -157,10 +157,17 @@ impl Datastore {
         bucket_id: &str,
         query: EventQuery,
     ) -> Result<Vec<SharedEvent>> {
+        self.start_events_shared(bucket_id, query).wait()
+    }
+
+    /// [`Datastore::get_events_shared`], asked for now and answered by
+    /// [`PendingRead::wait`]: one thread can start several reads in the order it will
+    /// need them (the query engine's reads ahead), without a thread per read.
+    pub fn start_events_shared(&self, bucket_id: &str, query: EventQuery) -> PendingRead {
+        let (reply_sender, reply_receiver) = bounded(1);
         let command = Command::GetEvents(bucket_id.to_string(), query, EventsForm::Shared);
-        match self.request(command)? {
-            Reply::SharedEvents(events) => Ok(events),
-            other => Err(unexpected(other)),
+        PendingRead {
+            reply: self.submit(command, reply_sender).map(|()| reply_receiver),
         }
     }
 
@@ -326,6 +333,22 @@ impl Datastore {
             .sender
             .send((command, reply))
             .map_err(|_| worker_gone(WorkerFailure::Send))
+    }
+}
+
+/// A read started by [`Datastore::start_events_shared`].
+#[must_use = "a read is only useful once waited for"]
+pub struct PendingRead {
+    reply: Result<Receiver<Reply>>,
+}
+
+impl PendingRead {
+    /// The events read, once the reader has them.
+    pub fn wait(self) -> Result<Vec<SharedEvent>> {
+        match await_reply(&self.reply?)? {
+            Reply::SharedEvents(events) => Ok(events),
+            other => Err(unexpected(other)),
+        }
     }
 }
 

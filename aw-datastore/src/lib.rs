@@ -106,5 +106,5 @@ pub use worker::{DURABLE_BATCH_WINDOW, HEARTBEAT_COMMIT_WINDOW, MAX_BATCH};
 /// The native API: the handle our server and tools use, with typed queries
 /// ([`EventQuery`]), owned arguments and streams.
 pub mod native {
-    pub use crate::handle::Datastore;
+    pub use crate::handle::{Datastore, PendingRead};
 }

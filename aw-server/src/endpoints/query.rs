@@ -17,7 +17,7 @@ use std::sync::Arc;
 use aw_datastore::native::Datastore;
 use aw_models::time::to_nanos;
 use aw_models::{Query, TimeInterval};
-use aw_query::{DataType, Parallelism, PreparedQuery, QueryDatastore, QueryError, QueryLimits};
+use aw_query::{DataType, Parallelism, PreparedQuery, QueryError, QueryLimits};
 use rocket::response::content::RawJson;
 use rocket::{Route, State};
 
@@ -33,7 +33,7 @@ type Answer = Result<(Cached, Option<Vec<Read>>), ApiError>;
 /// Answers `request`: the JSON array of every period's result.
 pub(crate) fn answer(
     request: &Query,
-    source: &dyn QueryDatastore,
+    source: &QuerySource,
     limits: QueryLimits,
     cache: &Arc<QueryCache>,
 ) -> Result<String, ApiError> {
@@ -101,7 +101,7 @@ fn run_parallel(
     prepared: &PreparedQuery,
     periods: &[TimeInterval],
     indices: &[usize],
-    source: &dyn QueryDatastore,
+    source: &QuerySource,
 ) -> Vec<(usize, Answer)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
@@ -135,14 +135,12 @@ fn run_parallel(
     })
 }
 
-fn run_one(prepared: &PreparedQuery, period: &TimeInterval, source: &dyn QueryDatastore) -> Answer {
-    std::thread::scope(|scope| {
-        // The program's buckets are read on their own threads while it starts running.
-        let prefetched = Prefetched::start(scope, source, &prepared.literal_buckets(), period);
-        let recorder = Recorder::new(&prefetched);
-        let value: DataType = prepared.run(period, &recorder)?;
-        finish(value, recorder.into_reads())
-    })
+fn run_one(prepared: &PreparedQuery, period: &TimeInterval, source: &QuerySource) -> Answer {
+    // The program's buckets are read while it starts running.
+    let prefetched = Prefetched::start(source, &prepared.literal_buckets(), period);
+    let recorder = Recorder::new(&prefetched);
+    let value: DataType = prepared.run(period, &recorder)?;
+    finish(value, recorder.into_reads())
 }
 
 fn finish(value: DataType, reads: Vec<Read>) -> Answer {

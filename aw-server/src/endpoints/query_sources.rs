@@ -1,18 +1,16 @@
 //! The [`QueryDatastore`]s a query runs against, innermost first: [`QuerySource`] (the
-//! native datastore), [`Prefetched`] (the program's literal buckets read ahead, on
-//! threads of their own, while it starts) and [`Recorder`] (notes what the program
-//! read, for the result cache).
+//! native datastore), [`Prefetched`] (the program's literal buckets asked for at once,
+//! in program order, and read by the reader threads while it starts) and [`Recorder`]
+//! (notes what the program read, for the result cache).
 //!
 //! What must stay true: a query reads through these exactly what it would read from
 //! the datastore directly; a prefetched read is the one the program asks for (same
 //! bucket and range), taken once, and started after the request's cache ticket.
 
 use std::collections::HashMap;
-use std::sync::mpsc::{self, Receiver};
 use std::sync::Mutex;
-use std::thread::Scope;
 
-use aw_datastore::native::Datastore;
+use aw_datastore::native::{Datastore, PendingRead};
 use aw_datastore::{DatastoreError, EventQuery};
 use aw_models::time::to_nanos;
 use aw_models::{Bucket, SharedEvent, TimeInterval};
@@ -47,14 +45,9 @@ impl QueryDatastore for QuerySource {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<SharedEvent>, DatastoreQueryError> {
-        let query = EventQuery {
-            start: Some(start),
-            end: Some(end),
-            limit: None,
-        };
         // Each distinct stored data is decoded once per read and shared by its events.
         self.0
-            .get_events_shared(bucket_id, query)
+            .get_events_shared(bucket_id, range(start, end))
             .map_err(QuerySource::convert)
     }
 
@@ -112,34 +105,27 @@ impl QueryDatastore for Recorder<'_> {
 
 /// Reads started ahead for one period.
 pub(crate) struct Prefetched<'a> {
-    inner: &'a dyn QueryDatastore,
+    inner: &'a QuerySource,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-    pending: Mutex<HashMap<String, Receiver<Events>>>,
+    pending: Mutex<HashMap<String, PendingRead>>,
 }
 
 impl<'a> Prefetched<'a> {
-    /// Starts reading `buckets` over `period` on threads of `scope`.
-    pub(crate) fn start<'scope>(
-        scope: &'scope Scope<'scope, '_>,
-        inner: &'a dyn QueryDatastore,
+    /// Asks the datastore for `buckets` over `period`, in that order (the order the
+    /// program reads them in), so the readers work while the program starts.
+    pub(crate) fn start(
+        inner: &'a QuerySource,
         buckets: &[String],
         period: &TimeInterval,
-    ) -> Prefetched<'a>
-    where
-        'a: 'scope,
-    {
+    ) -> Prefetched<'a> {
         let (start, end) = (*period.start(), *period.end());
         let mut pending = HashMap::new();
-        // One bucket is read by the program itself as soon as it asks: no thread.
+        // One bucket is read by the program itself as soon as it asks.
         if buckets.len() > 1 {
             for bucket in buckets.iter().take(MAX_PREFETCH) {
-                let (sender, receiver) = mpsc::channel();
-                let id = bucket.clone();
-                scope.spawn(move || {
-                    let _ = sender.send(inner.get_events(&id, start, end));
-                });
-                pending.insert(bucket.clone(), receiver);
+                let read = inner.0.start_events_shared(bucket, range(start, end));
+                pending.insert(bucket.clone(), read);
             }
         }
         Prefetched {
@@ -150,7 +136,7 @@ impl<'a> Prefetched<'a> {
         }
     }
 
-    fn take(&self, bucket_id: &str) -> Option<Receiver<Events>> {
+    fn take(&self, bucket_id: &str) -> Option<PendingRead> {
         self.pending.lock().ok()?.remove(bucket_id)
     }
 }
@@ -158,11 +144,8 @@ impl<'a> Prefetched<'a> {
 impl QueryDatastore for Prefetched<'_> {
     fn get_events(&self, bucket_id: &str, start: DateTime<Utc>, end: DateTime<Utc>) -> Events {
         if (start, end) == (self.start, self.end) {
-            if let Some(answer) = self
-                .take(bucket_id)
-                .and_then(|receiver| receiver.recv().ok())
-            {
-                return answer;
+            if let Some(read) = self.take(bucket_id) {
+                return read.wait().map_err(QuerySource::convert);
             }
         }
         self.inner.get_events(bucket_id, start, end)
@@ -170,5 +153,14 @@ impl QueryDatastore for Prefetched<'_> {
 
     fn get_buckets(&self) -> Result<Vec<Bucket>, DatastoreQueryError> {
         self.inner.get_buckets()
+    }
+}
+
+/// The query of a range read over `[start, end]`.
+fn range(start: DateTime<Utc>, end: DateTime<Utc>) -> EventQuery {
+    EventQuery {
+        start: Some(start),
+        end: Some(end),
+        limit: None,
     }
 }
