@@ -3,8 +3,11 @@
 //! per row. A stored data text already in canonical form (what this server stores) is
 //! copied as it is; any other form is decoded and encoded once per distinct text.
 //!
-//! What must stay true: the bytes equal `serde_json` of the events `get_range` reads
-//! and clips (`aw-datastore/tests/shared_reads.rs` checks every range and limit case).
+//! A reader thread does not write the JSON itself: it pipes the rows to the caller in
+//! chunks ([`pipe_rows`], [`write_piped`]), so SQLite's stepping and the writing run on
+//! two cores at once. What must stay true: the bytes equal `serde_json` of the events
+//! `get_range` reads and clips, piped or not (`aw-datastore/tests/shared_reads.rs`
+//! checks every range and limit case).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -13,11 +16,13 @@ use aw_models::is_canonical_data;
 use aw_models::time::from_nanos;
 use aw_models::wire::write_event_json;
 use chrono::TimeDelta;
+use crossbeam_channel::{Receiver, Sender};
 use rusqlite::Connection;
 
 use crate::buckets::parse_data;
-use crate::error::Result;
+use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::events::{range_params, Range, RANGE_SQL};
+use crate::protocol::RowChunk;
 
 /// [`get_range_shared`]'s events, clipped to `range`, as the JSON array an event list
 /// answers with, written straight from the rows. A stored text already in canonical
@@ -30,43 +35,130 @@ pub fn range_json(
     longest: i64,
     limit: Option<u64>,
 ) -> Result<Vec<u8>> {
-    if range.start > range.end {
-        return Ok(b"[]".to_vec());
-    }
-    let mut stmt = conn.prepare_cached(RANGE_SQL)?;
-    let mut rows = stmt.query(range_params(row, range, longest, limit))?;
-    // Room for a typical window event per row of a limited read, so the buffer
-    // rarely grows (and copies).
-    let expected = limit.map_or(1024, |limit| {
-        usize::try_from(limit).unwrap_or(0).min(100_000)
-    });
-    let mut out = Vec::with_capacity(expected.saturating_mul(160).saturating_add(2));
-    let mut forms = WireForms::default();
-    out.push(b'[');
-    while let Some(r) = rows.next()? {
-        if out.len() > 1 {
-            out.push(b',');
+    let mut writer = JsonWriter::new(limit);
+    if range.start <= range.end {
+        let mut stmt = conn.prepare_cached(RANGE_SQL)?;
+        let mut rows = stmt.query(range_params(row, range, longest, limit))?;
+        while let Some(r) = rows.next()? {
+            let (id, start, end) = clipped(r, range)?;
+            writer.row(id, start, end, text_of(r)?.as_ref());
         }
-        let id: i64 = r.get(0)?;
-        let (start, end): (i64, i64) = (r.get(1)?, r.get(2)?);
-        let text = match r.get_ref(3)?.as_str() {
-            Ok(text) => text,
-            // Not text: reading it as a String fails with the error plain reads give.
-            Err(_) => &r.get::<_, String>(3)?,
-        };
-        let data = forms.of(text);
-        let clipped_start = start.max(range.start);
-        let clipped_end = end.min(range.end);
+    }
+    Ok(writer.finish())
+}
+
+/// Rows per chunk a reader sends while the caller writes them as JSON.
+const PIPE_ROWS: usize = 1024;
+
+/// Chunks a reader may be ahead of the caller writing them.
+pub(crate) const PIPE_DEPTH: usize = 8;
+
+/// [`range_json`]'s rows sent to `chunks`, for [`write_piped`]; a failure is sent as
+/// the read's last message. Stops early when the caller went away.
+pub(crate) fn pipe_rows(
+    conn: &Connection,
+    (row, range, longest, limit): (i64, Range, i64, Option<u64>),
+    chunks: &Sender<Result<RowChunk>>,
+) {
+    let send = |chunk: RowChunk| chunks.send(Ok(chunk)).is_ok();
+    let read = (|| -> Result<()> {
+        let mut chunk = RowChunk::default();
+        if range.start <= range.end {
+            let mut stmt = conn.prepare_cached(RANGE_SQL)?;
+            let mut rows = stmt.query(range_params(row, range, longest, limit))?;
+            while let Some(r) = rows.next()? {
+                let (id, start, end) = clipped(r, range)?;
+                chunk.texts.push_str(text_of(r)?.as_ref());
+                chunk.rows.push((id, start, end, chunk.texts.len()));
+                if chunk.rows.len() == PIPE_ROWS && !send(std::mem::take(&mut chunk)) {
+                    return Ok(());
+                }
+            }
+        }
+        chunk.last = true;
+        send(chunk);
+        Ok(())
+    })();
+    if let Err(err) = read {
+        let _ = chunks.send(Err(err));
+    }
+}
+
+/// The JSON array of the rows a reader pipes (see [`pipe_rows`]), written on the
+/// calling thread while the reader reads on; `limit` sizes the buffer.
+pub fn write_piped(chunks: &Receiver<Result<RowChunk>>, limit: Option<u64>) -> Result<Vec<u8>> {
+    let mut writer = JsonWriter::new(limit);
+    loop {
+        let chunk = chunks.recv().map_err(|_| DatastoreError::WorkerGone {
+            detail: WorkerFailure::Receive,
+        })??;
+        let mut text_start = 0;
+        for &(id, start, end, text_end) in &chunk.rows {
+            let text = chunk.texts.get(text_start..text_end).unwrap_or_default();
+            writer.row(id, start, end, text);
+            text_start = text_end;
+        }
+        if chunk.last {
+            return Ok(writer.finish());
+        }
+    }
+}
+
+/// A row's id and its start and end clipped to `range`.
+fn clipped(r: &rusqlite::Row<'_>, range: Range) -> Result<(i64, i64, i64)> {
+    let id: i64 = r.get(0)?;
+    let (start, end): (i64, i64) = (r.get(1)?, r.get(2)?);
+    Ok((id, start.max(range.start), end.min(range.end)))
+}
+
+/// A row's stored data text; one that is not text fails as plain reads do.
+fn text_of<'r>(r: &'r rusqlite::Row<'_>) -> Result<Cow<'r, str>> {
+    match r.get_ref(3)?.as_str() {
+        Ok(text) => Ok(Cow::Borrowed(text)),
+        Err(_) => Ok(Cow::Owned(r.get::<_, String>(3)?)),
+    }
+}
+
+/// An event list's JSON array, written row by row.
+struct JsonWriter {
+    out: Vec<u8>,
+    forms: WireForms,
+}
+
+impl JsonWriter {
+    fn new(limit: Option<u64>) -> JsonWriter {
+        // Room for a typical window event per row of a limited read, so the buffer
+        // rarely grows (and copies).
+        let expected = limit.map_or(1024, |limit| {
+            usize::try_from(limit).unwrap_or(0).min(100_000)
+        });
+        let mut out = Vec::with_capacity(expected.saturating_mul(160).saturating_add(2));
+        out.push(b'[');
+        JsonWriter {
+            out,
+            forms: WireForms::default(),
+        }
+    }
+
+    /// Adds an event of `id` over `[start, end]` (clipped) with stored data `text`.
+    fn row(&mut self, id: i64, start: i64, end: i64, text: &str) {
+        if self.out.len() > 1 {
+            self.out.push(b',');
+        }
+        let data = self.forms.of(text);
         write_event_json(
-            &mut out,
+            &mut self.out,
             Some(id),
-            &from_nanos(clipped_start),
-            &TimeDelta::nanoseconds(clipped_end.saturating_sub(clipped_start)),
+            &from_nanos(start),
+            &TimeDelta::nanoseconds(end.saturating_sub(start)),
             &data,
         );
     }
-    out.push(b']');
-    Ok(out)
+
+    fn finish(mut self) -> Vec<u8> {
+        self.out.push(b']');
+        self.out
+    }
 }
 
 /// What each stored text is written as: itself when canonical, else its

@@ -15,6 +15,7 @@ use crossbeam_channel::{bounded, Receiver, Sender};
 use crate::changes::ChangeListener;
 use crate::error::{DatastoreError, Result, WorkerFailure};
 use crate::events;
+use crate::events_json;
 use crate::metrics::DatastoreMetrics;
 use crate::open_config::{DatastoreConfig, Storage};
 use crate::protocol::{Command, EventsForm, Reply, Subscriber};
@@ -172,12 +173,14 @@ impl Datastore {
     }
 
     /// [`Datastore::get_events`] as the JSON array an event list answers with, written
-    /// on the reading thread straight from the rows: a stored data text already in
-    /// canonical form is copied as it is, any other is decoded and encoded once.
+    /// straight from the rows (on this thread while a reader thread steps through
+    /// them): a stored data text already in canonical form is copied as it is, any
+    /// other is decoded and encoded once.
     pub fn get_events_json(&self, bucket_id: &str, query: EventQuery) -> Result<Vec<u8>> {
         let command = Command::GetEvents(bucket_id.to_string(), query, EventsForm::Json);
         match self.request(command)? {
             Reply::Json(json) => Ok(json),
+            Reply::JsonRows(rows) => events_json::write_piped(&rows, query.limit),
             other => Err(unexpected(other)),
         }
     }

@@ -73,6 +73,17 @@ pub enum EventsForm {
     Json,
 }
 
+/// Rows of a range read as a reader sends them to the caller, who writes the JSON
+/// (`events_json::write_piped`) while the reader steps through the next rows: each row's id, its
+/// start and end clipped to the range, and where its stored text ends in `texts`.
+#[derive(Debug, Default)]
+pub struct RowChunk {
+    pub(crate) rows: Vec<(i64, i64, i64, usize)>,
+    pub(crate) texts: String,
+    /// No chunk follows (a read that stops without one failed).
+    pub(crate) last: bool,
+}
+
 /// The worker's answer.
 #[derive(Debug)]
 pub enum Reply {
@@ -84,6 +95,9 @@ pub enum Reply {
     SharedEvents(Vec<SharedEvent>),
     /// A range read's answer as the JSON array an event list answers with.
     Json(Vec<u8>),
+    /// The same, as rows a reader thread pipes while the caller writes the JSON
+    /// (`events_json::write_piped`).
+    JsonRows(Receiver<crate::Result<RowChunk>>),
     /// An insert stream's answer: each batch as stored, in order.
     Batches(Vec<EventBatch>),
     Event(Box<Event>),

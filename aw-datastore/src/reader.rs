@@ -10,7 +10,7 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{unbounded, Receiver, RecvTimeoutError, Sender};
+use crossbeam_channel::{bounded, unbounded, Receiver, RecvTimeoutError, Sender};
 use rusqlite::{Connection, OpenFlags};
 
 use aw_models::SharedEvent;
@@ -63,6 +63,28 @@ pub enum ReadJob {
 }
 
 impl ReadJob {
+    /// Runs the read on a reader thread and answers on `reply`. An event list's rows
+    /// are piped to the caller, who writes the JSON meanwhile (`events_json.rs`).
+    fn serve(self, conn: &Connection, cache: &mut DataCache, reply: &Sender<Reply>) {
+        match self {
+            ReadJob::Events {
+                row,
+                longest,
+                range,
+                limit,
+                form: EventsForm::Json,
+            } => {
+                let (chunks, receiver) = bounded(events_json::PIPE_DEPTH);
+                if reply.send(Reply::JsonRows(receiver)).is_ok() {
+                    events_json::pipe_rows(conn, (row, range, longest, limit), &chunks);
+                }
+            }
+            job => {
+                let _ = reply.send(job.run(conn, cache).unwrap_or_else(Reply::Failed));
+            }
+        }
+    }
+
     /// Runs the read on `conn`, decoding data through `cache` (kept per connection).
     pub fn run(self, conn: &Connection, cache: &mut DataCache) -> Result<Reply> {
         match self {
@@ -184,8 +206,7 @@ fn serve(conn: &Connection, receiver: &Receiver<(ReadJob, Sender<Reply>)>) {
     loop {
         match receiver.recv_timeout(IDLE_RELEASE) {
             Ok((job, reply)) => {
-                let answer = job.run(conn, &mut cache).unwrap_or_else(Reply::Failed);
-                let _ = reply.send(answer);
+                job.serve(conn, &mut cache, &reply);
                 holding = true;
             }
             Err(RecvTimeoutError::Timeout) if holding => {

@@ -14,7 +14,7 @@
 //! a month 30% faster, a year 25% faster, on two cores).
 
 use std::collections::BTreeSet;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, Scope};
 
 use aw_models::TimeInterval;
@@ -42,8 +42,11 @@ pub struct Parallelism {
 impl Default for Parallelism {
     /// One thread per core; statements using a megabyte.
     fn default() -> Parallelism {
+        // Asking is not free on Linux (cgroup files are read): once per process.
+        static CORES: OnceLock<usize> = OnceLock::new();
+        let cores = CORES.get_or_init(|| thread::available_parallelism().map_or(1, usize::from));
         Parallelism {
-            threads: thread::available_parallelism().map_or(1, usize::from),
+            threads: *cores,
             min_bytes: 1 << 20,
         }
     }

@@ -103,9 +103,7 @@ fn run_parallel(
     indices: &[usize],
     source: &QuerySource,
 ) -> Vec<(usize, Answer)> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(indices.len());
+    let threads = Parallelism::default().threads.min(indices.len());
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let work = || {
