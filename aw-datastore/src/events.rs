@@ -26,6 +26,27 @@ pub struct Range {
     pub end: i64,
 }
 
+/// A range read resolved from the worker's caches: bucket row, range, the bucket's
+/// longest event (ns, to bound the index scan) and the most events wanted.
+#[derive(Debug, Clone, Copy)]
+pub struct RangeRead {
+    /// Bucket row id.
+    pub row: i64,
+    /// Inclusive range in ns.
+    pub range: Range,
+    /// Longest event of the bucket (ns).
+    pub longest: i64,
+    /// At most this many.
+    pub limit: Option<u64>,
+}
+
+impl RangeRead {
+    /// [`RANGE_SQL`]'s parameters for this read.
+    pub(crate) fn params(&self) -> [i64; 5] {
+        range_params(self.row, self.range, self.longest, self.limit)
+    }
+}
+
 /// The largest explicit event id accepted, in absolute value: 2^53 - 1, the largest
 /// integer a JavaScript client (aw-webui) reads exactly. It also keeps the id
 /// sequence from ever reaching i64::MAX, after which SQLite can assign no new id

@@ -21,26 +21,20 @@ use rusqlite::Connection;
 
 use crate::buckets::parse_data;
 use crate::error::{DatastoreError, Result, WorkerFailure};
-use crate::events::{range_params, Range, RANGE_SQL};
+use crate::events::{Range, RangeRead, RANGE_SQL};
 use crate::protocol::RowChunk;
 
 /// [`get_range_shared`]'s events, clipped to `range`, as the JSON array an event list
 /// answers with, written straight from the rows. A stored text already in canonical
 /// form (what this server stores) is copied as it is; any other form is decoded and
 /// encoded once per distinct text, so the bytes equal an encoding of the decoded events.
-pub fn range_json(
-    conn: &Connection,
-    row: i64,
-    range: Range,
-    longest: i64,
-    limit: Option<u64>,
-) -> Result<Vec<u8>> {
-    let mut writer = JsonWriter::new(limit);
-    if range.start <= range.end {
+pub fn range_json(conn: &Connection, read: RangeRead) -> Result<Vec<u8>> {
+    let mut writer = JsonWriter::new(read.limit);
+    if read.range.start <= read.range.end {
         let mut stmt = conn.prepare_cached(RANGE_SQL)?;
-        let mut rows = stmt.query(range_params(row, range, longest, limit))?;
+        let mut rows = stmt.query(read.params())?;
         while let Some(r) = rows.next()? {
-            let (id, start, end) = clipped(r, range)?;
+            let (id, start, end) = clipped(r, read.range)?;
             writer.row(id, start, end, text_of(r)?.as_ref());
         }
     }
@@ -55,19 +49,15 @@ pub(crate) const PIPE_DEPTH: usize = 8;
 
 /// [`range_json`]'s rows sent to `chunks`, for [`write_piped`]; a failure is sent as
 /// the read's last message. Stops early when the caller went away.
-pub(crate) fn pipe_rows(
-    conn: &Connection,
-    (row, range, longest, limit): (i64, Range, i64, Option<u64>),
-    chunks: &Sender<Result<RowChunk>>,
-) {
+pub(crate) fn pipe_rows(conn: &Connection, read: RangeRead, chunks: &Sender<Result<RowChunk>>) {
     let send = |chunk: RowChunk| chunks.send(Ok(chunk)).is_ok();
     let read = (|| -> Result<()> {
         let mut chunk = RowChunk::default();
-        if range.start <= range.end {
+        if read.range.start <= read.range.end {
             let mut stmt = conn.prepare_cached(RANGE_SQL)?;
-            let mut rows = stmt.query(range_params(row, range, longest, limit))?;
+            let mut rows = stmt.query(read.params())?;
             while let Some(r) = rows.next()? {
-                let (id, start, end) = clipped(r, range)?;
+                let (id, start, end) = clipped(r, read.range)?;
                 chunk.texts.push_str(text_of(r)?.as_ref());
                 chunk.rows.push((id, start, end, chunk.texts.len()));
                 if chunk.rows.len() == PIPE_ROWS && !send(std::mem::take(&mut chunk)) {

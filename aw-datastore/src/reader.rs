@@ -17,7 +17,7 @@ use aw_models::SharedEvent;
 
 use crate::decoded::DataCache;
 use crate::error::Result;
-use crate::events::{self, Range};
+use crate::events::{self, Range, RangeRead};
 use crate::events_json;
 use crate::protocol::{EventsForm, Reply};
 
@@ -30,16 +30,10 @@ pub const READERS: usize = 2;
 /// A read with everything resolved from the worker's caches, runnable on any connection.
 #[derive(Debug)]
 pub enum ReadJob {
-    /// Events touching `range`, newest first, clipped, with shared data.
+    /// Events touching a range, newest first, clipped.
     Events {
-        /// Bucket row id.
-        row: i64,
-        /// Longest event of the bucket (ns), to bound the index scan.
-        longest: i64,
-        /// Inclusive range in ns.
-        range: Range,
-        /// At most this many.
-        limit: Option<u64>,
+        /// Which events.
+        read: RangeRead,
         /// Shared events or their JSON.
         form: EventsForm,
     },
@@ -68,15 +62,12 @@ impl ReadJob {
     fn serve(self, conn: &Connection, cache: &mut DataCache, reply: &Sender<Reply>) {
         match self {
             ReadJob::Events {
-                row,
-                longest,
-                range,
-                limit,
+                read,
                 form: EventsForm::Json,
             } => {
                 let (chunks, receiver) = bounded(events_json::PIPE_DEPTH);
                 if reply.send(Reply::JsonRows(receiver)).is_ok() {
-                    events_json::pipe_rows(conn, (row, range, longest, limit), &chunks);
+                    events_json::pipe_rows(conn, read, &chunks);
                 }
             }
             job => {
@@ -89,25 +80,24 @@ impl ReadJob {
     pub fn run(self, conn: &Connection, cache: &mut DataCache) -> Result<Reply> {
         match self {
             ReadJob::Events {
-                row,
-                longest,
-                range,
-                limit,
+                read,
                 form: EventsForm::Shared,
             } => {
-                let mut found = events::get_range_shared(conn, row, range, longest, limit, cache)?;
-                events::clip(&mut found, range);
+                let mut found = events::get_range_shared(
+                    conn,
+                    read.row,
+                    read.range,
+                    read.longest,
+                    read.limit,
+                    cache,
+                )?;
+                events::clip(&mut found, read.range);
                 Ok(Reply::SharedEvents(found))
             }
             ReadJob::Events {
-                row,
-                longest,
-                range,
-                limit,
+                read,
                 form: EventsForm::Json,
-            } => Ok(Reply::Json(events_json::range_json(
-                conn, row, range, longest, limit,
-            )?)),
+            } => Ok(Reply::Json(events_json::range_json(conn, read)?)),
             ReadJob::Stream { row, chunks } => {
                 let range = Range {
                     start: 0,

@@ -16,7 +16,7 @@ use crate::buckets::{self, BucketCache, CachedBucket};
 use crate::changes::{Change, Listeners};
 use crate::decoded::DataCache;
 use crate::error::{DatastoreError, Result};
-use crate::events::{self, Range};
+use crate::events::{self, Range, RangeRead};
 use crate::handle::EventQuery;
 use crate::metrics::HeartbeatCounts;
 use crate::privacy::{self, PrivacyFilters};
@@ -174,13 +174,13 @@ impl State {
         form: EventsForm,
     ) -> Result<ReadJob> {
         let cached = self.cached(bucket_id)?;
-        Ok(ReadJob::Events {
+        let read = RangeRead {
             row: cached.row,
-            longest: cached.longest,
             range: range_of(query),
+            longest: cached.longest,
             limit: query.limit,
-            form,
-        })
+        };
+        Ok(ReadJob::Events { read, form })
     }
 
     /// The number of events a default-range count sees, from the cache, or counted on
