@@ -4,6 +4,7 @@ use std::rc::Rc;
 
 use aw_models::JsonMap;
 use fancy_regex::Regex;
+use regex::RegexSet;
 
 use crate::error::{QueryError, Result};
 use crate::functions::convert::{to_list, to_string};
@@ -40,6 +41,100 @@ impl Rule {
             None => data.values().any(is_match),
         }
     }
+}
+
+/// Rules matched together against one data at a time. The regex rules that try every
+/// value and whose pattern is plain text (letters, digits, `|`, `.` and a few
+/// punctuation marks, optionally after `(?i)`) go through one [`RegexSet`] scan per
+/// string value instead of one search per rule; the others match as [`Rule::matches`].
+///
+/// What must stay true: [`RuleMatches::rule`] answers what [`Rule::matches`] answers.
+/// fancy-regex runs a pattern without look-around or back-references on the same
+/// engine (regex-automata) a `RegexSet` uses, and a plain pattern has none, so both
+/// read it alike (a property test compares them on tricky text).
+pub struct RuleMatcher<'r> {
+    rules: Vec<&'r Rule>,
+    /// For each rule, its pattern's index in `set`, if it is in it.
+    in_set: Vec<Option<usize>>,
+    set: Option<Rc<RegexSet>>,
+}
+
+impl<'r> RuleMatcher<'r> {
+    /// A matcher for `rules`, in order.
+    pub fn new(rules: impl IntoIterator<Item = &'r Rule>) -> RuleMatcher<'r> {
+        let rules: Vec<&Rule> = rules.into_iter().collect();
+        let mut patterns = Vec::new();
+        let in_set = rules
+            .iter()
+            .map(|rule| match rule {
+                Rule::Regex {
+                    regex,
+                    select_keys: None,
+                } if is_plain(regex.as_str()) => {
+                    patterns.push(regex.as_str());
+                    Some(patterns.len() - 1)
+                }
+                _ => None,
+            })
+            .collect();
+        // Fewer than two gain nothing over searching alone.
+        let set = (patterns.len() >= 2)
+            .then(|| regex_cache::compile_set(&patterns))
+            .flatten();
+        let in_set = match set {
+            Some(_) => in_set,
+            None => vec![None; rules.len()],
+        };
+        RuleMatcher { rules, in_set, set }
+    }
+
+    /// The rules' answers for `data`.
+    pub fn matches<'m>(&'m self, data: &'m JsonMap) -> RuleMatches<'m> {
+        let mut set_hits = Vec::new();
+        if let Some(set) = &self.set {
+            set_hits = vec![false; set.len()];
+            for text in data.values().filter_map(serde_json::Value::as_str) {
+                for hit in set.matches(text).iter() {
+                    if let Some(slot) = set_hits.get_mut(hit) {
+                        *slot = true;
+                    }
+                }
+            }
+        }
+        RuleMatches {
+            matcher: self,
+            data,
+            set_hits,
+        }
+    }
+}
+
+/// Which rules of a [`RuleMatcher`] match one data.
+pub struct RuleMatches<'m> {
+    matcher: &'m RuleMatcher<'m>,
+    data: &'m JsonMap,
+    set_hits: Vec<bool>,
+}
+
+impl RuleMatches<'_> {
+    /// Whether rule `idx` (in the matcher's order) matches.
+    pub fn rule(&self, idx: usize) -> bool {
+        match self.matcher.in_set.get(idx).copied().flatten() {
+            Some(hit) => self.set_hits.get(hit).copied().unwrap_or(false),
+            None => self
+                .matcher
+                .rules
+                .get(idx)
+                .is_some_and(|rule| rule.matches(self.data)),
+        }
+    }
+}
+
+/// A pattern of literal text, alternatives and `.` only, optionally case-insensitive.
+fn is_plain(pattern: &str) -> bool {
+    let body = pattern.strip_prefix("(?i)").unwrap_or(pattern);
+    body.chars()
+        .all(|c| c.is_ascii_alphanumeric() || " |.-_/:,'&@".contains(c))
 }
 
 fn invalid(text: impl Into<String>) -> QueryError {
@@ -157,4 +252,70 @@ fn parse_regex_rule(mut dict: std::collections::BTreeMap<String, DataType>) -> R
     let regex =
         regex_cache::compile(&full_pattern).map_err(|err| compile_error(format!("{err:?}")))?;
     Ok(Rule::Regex { regex, select_keys })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    fn rule(pattern: &str, select_keys: Option<Vec<String>>) -> Rule {
+        Rule::Regex {
+            regex: regex_cache::compile(pattern).unwrap(),
+            select_keys,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(400))]
+
+        /// Rules matched in one set scan answer as each rule alone does, also for text
+        /// whose case folding is tricky (ſ, the Kelvin sign, ß, dotted İ, newlines).
+        #[test]
+        fn a_set_scan_answers_as_each_rule_alone(
+            patterns in prop::collection::vec(("(\\(\\?i\\))?", "[aAsSkK.| :-]{0,6}"), 1..5),
+            keyed in prop::collection::vec(any::<bool>(), 5),
+            texts in prop::collection::vec("[aAsSkKſKßİi\\n. |-]{0,8}", 1..3),
+        ) {
+            let rules: Vec<Rule> = patterns
+                .iter()
+                .zip(&keyed)
+                .map(|((flag, body), &keyed)| {
+                    rule(&format!("{flag}{body}"), keyed.then(|| vec!["k0".to_string()]))
+                })
+                .collect();
+            let mut data = JsonMap::new();
+            for (idx, text) in texts.iter().enumerate() {
+                data.insert(format!("k{idx}"), json!(text));
+            }
+            data.insert("n".to_string(), json!(1));
+            let matcher = RuleMatcher::new(&rules);
+            let matches = matcher.matches(&data);
+            for (idx, rule) in rules.iter().enumerate() {
+                prop_assert_eq!(matches.rule(idx), rule.matches(&data), "{:?} {:?}", patterns, texts);
+            }
+        }
+    }
+
+    #[test]
+    fn plain_patterns_share_a_set_and_others_match_alone() {
+        let rules = [
+            rule("vim|emacs", None),
+            rule("(?i)youtube", None),
+            rule("(?=x)x", None),
+            rule("git", Some(vec!["title".to_string()])),
+            rule("a\\d", None),
+        ];
+        let matcher = RuleMatcher::new(&rules);
+        assert!(matcher.set.is_some());
+        assert_eq!(matcher.in_set, vec![Some(0), Some(1), None, None, None]);
+        let data = JsonMap::from_iter([
+            ("app".to_string(), json!("YouTube - a1")),
+            ("title".to_string(), json!("gitx")),
+        ]);
+        let matches = matcher.matches(&data);
+        let answers: Vec<bool> = (0..rules.len()).map(|idx| matches.rule(idx)).collect();
+        assert_eq!(answers, vec![false, true, true, true, true]);
+    }
 }

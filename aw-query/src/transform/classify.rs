@@ -6,7 +6,7 @@ use aw_models::{JsonMap, SharedEvent};
 use serde_json::Value;
 
 use crate::budget::entry_bytes;
-use crate::rules::Rule;
+use crate::rules::{Rule, RuleMatcher};
 use crate::transform::memo::DataMemo;
 
 /// Sets `$category` to the name of the deepest matching rule; on equal depth the later
@@ -24,10 +24,12 @@ pub(crate) fn categorize_counting(
     rules: &[(Vec<String>, Rule)],
 ) -> (Vec<SharedEvent>, usize) {
     let uncategorized = vec!["Uncategorized".to_string()];
+    let matcher = RuleMatcher::new(rules.iter().map(|(_, rule)| rule));
     with_key(events, "$category", |data| {
+        let matches = matcher.matches(data);
         let mut category = &uncategorized;
-        for (name, rule) in rules {
-            if name.len() >= category.len() && rule.matches(data) {
+        for (idx, (name, _)) in rules.iter().enumerate() {
+            if name.len() >= category.len() && matches.rule(idx) {
                 category = name;
             }
         }
@@ -46,11 +48,14 @@ pub(crate) fn tag_counting(
     events: Vec<SharedEvent>,
     rules: &[(String, Rule)],
 ) -> (Vec<SharedEvent>, usize) {
+    let matcher = RuleMatcher::new(rules.iter().map(|(_, rule)| rule));
     with_key(events, "$tags", |data| {
+        let matches = matcher.matches(data);
         let mut tags: Vec<&String> = rules
             .iter()
-            .filter(|(_, rule)| rule.matches(data))
-            .map(|(name, _)| name)
+            .enumerate()
+            .filter(|&(idx, _)| matches.rule(idx))
+            .map(|(_, (name, _))| name)
             .collect();
         tags.sort();
         tags.dedup();
