@@ -24,10 +24,18 @@ use crate::buckets::parse_data;
 pub const TEXT_BYTES: usize = 32 << 20;
 
 /// Decoded data by stored text.
-#[derive(Default)]
 pub struct DataCache {
     known: HashMap<Box<str>, Entry, foldhash::fast::RandomState>,
     text_bytes: usize,
+    /// Stored text kept at most: [`TEXT_BYTES`] unless built [`DataCache::bounded`]
+    /// (an export stream keeps its own small one, `reader.rs`).
+    limit: usize,
+}
+
+impl Default for DataCache {
+    fn default() -> DataCache {
+        DataCache::bounded(TEXT_BYTES)
+    }
 }
 
 struct Entry {
@@ -37,13 +45,22 @@ struct Entry {
 }
 
 impl DataCache {
+    /// An empty cache keeping at most `limit` bytes of stored text.
+    pub fn bounded(limit: usize) -> DataCache {
+        DataCache {
+            known: HashMap::default(),
+            text_bytes: 0,
+            limit,
+        }
+    }
+
     /// The decoded data of `text`, shared with every other holder of the same text.
     pub fn data(&mut self, text: &str) -> Arc<JsonMap> {
         if let Some(entry) = self.known.get_mut(text) {
             entry.used = true;
             return Arc::clone(&entry.data);
         }
-        if self.text_bytes > TEXT_BYTES {
+        if self.text_bytes > self.limit {
             self.sweep();
         }
         let data = Arc::new(parse_data(text, "event"));
@@ -62,7 +79,7 @@ impl DataCache {
         self.known
             .retain(|_, entry| std::mem::take(&mut entry.used));
         self.text_bytes = self.known.keys().map(|text| text.len()).sum();
-        if self.text_bytes > TEXT_BYTES / 2 {
+        if self.text_bytes > self.limit / 2 {
             self.known.clear();
             self.text_bytes = 0;
         }
@@ -80,6 +97,15 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &cache.data(r#"{"a":1}"#)));
         assert_eq!(first.get("a"), Some(&serde_json::json!(1)));
         assert!(!Arc::ptr_eq(&first, &cache.data(r#"{"a": 1}"#)));
+    }
+
+    #[test]
+    fn a_bounded_cache_keeps_to_its_own_bound() {
+        let mut cache = DataCache::bounded(10_000);
+        for idx in 0..1000 {
+            cache.data(&format!(r#"{{"n":{idx},"pad":"{}"}}"#, "x".repeat(100)));
+            assert!(cache.text_bytes <= 10_000 + 200, "{}", cache.text_bytes);
+        }
     }
 
     #[test]

@@ -24,6 +24,9 @@ use crate::protocol::{EventsForm, Reply};
 /// Events per chunk of an event stream (exports).
 pub const STREAM_CHUNK: usize = 2000;
 
+/// Stored text an event stream's own data cache keeps (see `decoded.rs`).
+const STREAM_TEXT_BYTES: usize = 4 << 20;
+
 /// Number of reader connections; two cores here, and the writer needs one.
 pub const READERS: usize = 2;
 
@@ -103,11 +106,21 @@ impl ReadJob {
                     start: 0,
                     end: i64::MAX,
                 };
-                let streamed =
-                    events::for_each_chunk(conn, row, range, STREAM_CHUNK, cache, |mut chunk| {
+                // An export reads every text once: its own small cache shares the
+                // repeats within it, and the reader's cache keeps the texts queries
+                // read again (and the export's memory stays small).
+                let mut own = DataCache::bounded(STREAM_TEXT_BYTES);
+                let streamed = events::for_each_chunk(
+                    conn,
+                    row,
+                    range,
+                    STREAM_CHUNK,
+                    &mut own,
+                    |mut chunk| {
                         events::clip(&mut chunk, range);
                         chunks.send(Ok(chunk)).is_ok()
-                    });
+                    },
+                );
                 // An empty chunk marks the end, so a consumer can tell a complete
                 // stream from one whose reader went away.
                 let _ = chunks.send(streamed.map(|()| Vec::new()));
