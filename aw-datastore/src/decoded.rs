@@ -23,9 +23,9 @@ use crate::buckets::parse_data;
 /// A reader gives it all back after a few idle seconds (`reader.rs`).
 pub const TEXT_BYTES: usize = 32 << 20;
 
-/// Decoded data by stored text.
+/// Decoded data by stored text (its bytes: a text seen before needs no UTF-8 check).
 pub struct DataCache {
-    known: HashMap<Box<str>, Entry, foldhash::fast::RandomState>,
+    known: HashMap<Box<[u8]>, Entry, foldhash::fast::RandomState>,
     text_bytes: usize,
     /// Stored text kept at most: [`TEXT_BYTES`] unless built [`DataCache::bounded`]
     /// (an export stream keeps its own small one, `reader.rs`).
@@ -56,10 +56,31 @@ impl DataCache {
 
     /// The decoded data of `text`, shared with every other holder of the same text.
     pub fn data(&mut self, text: &str) -> Arc<JsonMap> {
-        if let Some(entry) = self.known.get_mut(text) {
-            entry.used = true;
-            return Arc::clone(&entry.data);
+        match self.known_data(text.as_bytes()) {
+            Some(data) => data,
+            None => self.decode(text),
         }
+    }
+
+    /// [`DataCache::data`] of text read as bytes, or `None` when they are not UTF-8.
+    /// Only a text not seen before is checked: a hit matches a key that was.
+    pub fn data_utf8(&mut self, bytes: &[u8]) -> Option<Arc<JsonMap>> {
+        if let Some(data) = self.known_data(bytes) {
+            return Some(data);
+        }
+        std::str::from_utf8(bytes)
+            .ok()
+            .map(|text| self.decode(text))
+    }
+
+    fn known_data(&mut self, bytes: &[u8]) -> Option<Arc<JsonMap>> {
+        let entry = self.known.get_mut(bytes)?;
+        entry.used = true;
+        Some(Arc::clone(&entry.data))
+    }
+
+    /// Parses a text not in the cache and keeps it.
+    fn decode(&mut self, text: &str) -> Arc<JsonMap> {
         if self.text_bytes > self.limit {
             self.sweep();
         }
@@ -69,7 +90,7 @@ impl DataCache {
             data: Arc::clone(&data),
             used: false,
         };
-        self.known.insert(text.into(), entry);
+        self.known.insert(text.as_bytes().into(), entry);
         data
     }
 
@@ -97,6 +118,11 @@ mod tests {
         assert!(Arc::ptr_eq(&first, &cache.data(r#"{"a":1}"#)));
         assert_eq!(first.get("a"), Some(&serde_json::json!(1)));
         assert!(!Arc::ptr_eq(&first, &cache.data(r#"{"a": 1}"#)));
+        let from_bytes = cache.data_utf8(br#"{"a":1}"#);
+        assert!(from_bytes.is_some_and(|data| Arc::ptr_eq(&first, &data)));
+        assert!(cache.data_utf8(b"{\"a\":\"\xff\"}").is_none(), "not UTF-8");
+        let fresh = cache.data_utf8(br#"{"b":2}"#);
+        assert!(fresh.is_some_and(|data| Arc::ptr_eq(&data, &cache.data(r#"{"b":2}"#))));
     }
 
     #[test]

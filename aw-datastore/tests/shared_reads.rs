@@ -262,3 +262,48 @@ fn texts_past_the_remembered_forms_read_the_same() {
     let datastore = Datastore::open_file(&path).unwrap();
     check_answers(&datastore, &stored);
 }
+
+/// A stored data value that is no UTF-8 text (damaged bytes, a blob) fails every kind
+/// of read with the same error; a number (stored as text by the column's affinity)
+/// reads as empty data every way, as other text that is no JSON object does.
+#[test]
+fn damaged_stored_values_read_alike_every_way() {
+    let cases = [
+        (
+            "bytes that are not UTF-8",
+            "CAST(x'7b2261223a22ff227d' AS TEXT)",
+            true,
+        ),
+        ("a blob", "x'7b7d'", true),
+        ("a number", "42", false),
+    ];
+    for (what, value, fails) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("damaged.db");
+        let stored = fill(&Datastore::open_file(&path).unwrap());
+        let damaged = stored[700].id.unwrap();
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let sql = format!("UPDATE events SET data = {value} WHERE id = {damaged}");
+        assert_eq!(conn.execute(&sql, []).unwrap(), 1);
+        drop(conn);
+        let datastore = Datastore::open_file(&path).unwrap();
+        let everything = EventQuery::default();
+        let plain = datastore.get_events("b", everything);
+        let shared = datastore.get_events_shared("b", everything);
+        let json = datastore.get_events_json("b", everything);
+        if fails {
+            let error = plain.map(|_| ()).unwrap_err().to_string();
+            assert_eq!(shared.map(|_| ()).unwrap_err().to_string(), error, "{what}");
+            assert_eq!(json.map(|_| ()).unwrap_err().to_string(), error, "{what}");
+        } else {
+            let plain = plain.unwrap();
+            let read = plain.iter().find(|e| e.id == Some(damaged)).unwrap();
+            assert!(read.data.is_empty(), "{what}");
+            let as_json = serde_json::to_string(&plain).unwrap();
+            assert_eq!(serde_json::to_string(&shared.unwrap()).unwrap(), as_json);
+            assert_eq!(String::from_utf8(json.unwrap()).unwrap(), as_json);
+        }
+        let newest = range(None, None, Some(10));
+        assert_eq!(datastore.get_events_shared("b", newest).unwrap().len(), 10);
+    }
+}

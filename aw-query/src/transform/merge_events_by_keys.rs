@@ -21,7 +21,7 @@ pub fn merge_events_by_keys<E: EventSource>(events: Vec<E>, keys: &[String]) -> 
     if keys.is_empty() {
         return Vec::new();
     }
-    let mut groups: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut groups: HashMap<Vec<u8>, usize, foldhash::fast::RandomState> = HashMap::default();
     // Per distinct data: its group's index in `out`, `None` if a key is missing.
     let mut group_of: DataMemo<Option<usize>> = DataMemo::new();
     let mut out: Vec<SharedEvent> = Vec::new();
