@@ -14,6 +14,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aw_models::JsonMap;
+use rusqlite::types::ValueRef;
+use rusqlite::Row;
 
 use crate::buckets::parse_data;
 
@@ -62,9 +64,20 @@ impl DataCache {
         }
     }
 
+    /// The decoded data of column `idx` of `row`. A value that is not UTF-8 text fails
+    /// with the error reading it as a `String` gives, as plain reads do.
+    pub fn column_data(&mut self, row: &Row<'_>, idx: usize) -> rusqlite::Result<Arc<JsonMap>> {
+        if let ValueRef::Text(bytes) = row.get_ref(idx)? {
+            if let Some(data) = self.data_utf8(bytes) {
+                return Ok(data);
+            }
+        }
+        Ok(self.data(&row.get::<_, String>(idx)?))
+    }
+
     /// [`DataCache::data`] of text read as bytes, or `None` when they are not UTF-8.
     /// Only a text not seen before is checked: a hit matches a key that was.
-    pub fn data_utf8(&mut self, bytes: &[u8]) -> Option<Arc<JsonMap>> {
+    fn data_utf8(&mut self, bytes: &[u8]) -> Option<Arc<JsonMap>> {
         if let Some(data) = self.known_data(bytes) {
             return Some(data);
         }

@@ -11,7 +11,6 @@ use std::collections::{HashMap, HashSet};
 use aw_models::time::from_nanos;
 use aw_models::{Event, SharedEvent};
 use chrono::TimeDelta;
-use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::buckets::parse_data;
@@ -373,15 +372,7 @@ fn read_shared(row: &Row<'_>, cache: &mut DataCache) -> rusqlite::Result<SharedE
     let id: i64 = row.get(0)?;
     let start: i64 = row.get(1)?;
     let end: i64 = row.get(2)?;
-    let data = match row.get_ref(3)? {
-        ValueRef::Text(bytes) => cache.data_utf8(bytes),
-        _ => None,
-    };
-    let data = match data {
-        Some(data) => data,
-        // Not UTF-8 text: reading it as a String fails with the error plain reads give.
-        None => cache.data(&row.get::<_, String>(3)?),
-    };
+    let data = cache.column_data(row, 3)?;
     Ok(SharedEvent {
         id: Some(id),
         timestamp: from_nanos(start),
