@@ -28,6 +28,7 @@
 mod bulk;
 mod jobs;
 mod lifecycle;
+mod poll;
 mod reads;
 
 use std::collections::VecDeque;
@@ -144,10 +145,7 @@ impl Worker {
 
     fn run(mut self, receiver: &Receiver<Envelope>) {
         loop {
-            let next = match self.next_deadline() {
-                Some(deadline) => receiver.recv_deadline(deadline),
-                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
-            };
+            let next = poll::next_envelope(receiver, self.next_deadline());
             match next {
                 Ok((Command::Close, reply)) => {
                     let result = self.shut_down();
