@@ -41,9 +41,14 @@ pub struct RangeRead {
 }
 
 impl RangeRead {
-    /// [`RANGE_SQL`]'s parameters for this read.
+    /// [`RANGE_SQL`]'s parameters: bucket row, range, limit (-1: none), and the
+    /// earliest start an event touching the range can have, given the longest event.
     pub(crate) fn params(&self) -> [i64; 5] {
-        range_params(self.row, self.range, self.longest, self.limit)
+        let limit = self
+            .limit
+            .map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
+        let earliest = self.range.start.saturating_sub(self.longest);
+        [self.row, self.range.start, self.range.end, limit, earliest]
     }
 }
 
@@ -140,16 +145,9 @@ pub fn replace(conn: &Connection, row: i64, event_id: i64, event: &Event) -> Res
     Ok(changed == 1)
 }
 
-/// Events of bucket `row` touching `range`, newest first, unclipped. `longest` bounds
-/// the bucket's event durations (ns); it turns the scan into an index range.
-pub fn get_range(
-    conn: &Connection,
-    row: i64,
-    range: Range,
-    longest: i64,
-    limit: Option<u64>,
-) -> Result<Vec<Event>> {
-    let shared = get_range_shared(conn, row, range, longest, limit, &mut DataCache::default())?;
+/// The events of `read`, newest first, unclipped.
+pub fn get_range(conn: &Connection, read: RangeRead) -> Result<Vec<Event>> {
+    let shared = get_range_shared(conn, read, &mut DataCache::default())?;
     Ok(shared.into_iter().map(SharedEvent::into_event).collect())
 }
 
@@ -157,19 +155,14 @@ pub fn get_range(
 /// `cache`, which keeps them across reads) and shared by every event holding it.
 pub fn get_range_shared(
     conn: &Connection,
-    row: i64,
-    range: Range,
-    longest: i64,
-    limit: Option<u64>,
+    read: RangeRead,
     cache: &mut DataCache,
 ) -> Result<Vec<SharedEvent>> {
-    if range.start > range.end {
+    if read.range.start > read.range.end {
         return Ok(Vec::new());
     }
     let mut stmt = conn.prepare_cached(RANGE_SQL)?;
-    let rows = stmt.query_map(range_params(row, range, longest, limit), |row| {
-        read_shared(row, cache)
-    })?;
+    let rows = stmt.query_map(read.params(), |row| read_shared(row, cache))?;
     rows.map(|row| row.map_err(DatastoreError::from)).collect()
 }
 
@@ -179,14 +172,6 @@ pub(crate) const RANGE_SQL: &str = "SELECT id, starttime, endtime, data FROM eve
      WHERE bucketrow = ?1 AND starttime >= ?5 AND starttime <= ?3 AND endtime >= ?2
      ORDER BY starttime DESC, endtime ASC, id ASC
      LIMIT ?4";
-
-/// [`RANGE_SQL`]'s parameters: bucket row, range, limit (-1: none), and the earliest
-/// start an event touching the range can have, given the bucket's longest event.
-pub(crate) fn range_params(row: i64, range: Range, longest: i64, limit: Option<u64>) -> [i64; 5] {
-    let limit = limit.map_or(-1, |limit| i64::try_from(limit).unwrap_or(-1));
-    let earliest = range.start.saturating_sub(longest);
-    [row, range.start, range.end, limit, earliest]
-}
 
 /// Start, end and data (in its canonical text) of every event of bucket `row`
 /// touching `range`: what makes an imported event one that is already stored.
@@ -268,16 +253,17 @@ pub fn clip(events: &mut [SharedEvent], range: Range) {
 
 /// The newest event of bucket `row` (the heartbeat fallback when nothing is cached).
 pub fn newest(conn: &Connection, row: i64) -> Result<Option<Event>> {
-    let mut events = get_range(
-        conn,
+    let everything = Range {
+        start: 0,
+        end: i64::MAX,
+    };
+    let read = RangeRead {
         row,
-        Range {
-            start: 0,
-            end: i64::MAX,
-        },
-        i64::MAX,
-        Some(1),
-    )?;
+        range: everything,
+        longest: i64::MAX,
+        limit: Some(1),
+    };
+    let mut events = get_range(conn, read)?;
     Ok(events.pop())
 }
 

@@ -86,14 +86,7 @@ impl ReadJob {
                 read,
                 form: EventsForm::Shared,
             } => {
-                let mut found = events::get_range_shared(
-                    conn,
-                    read.row,
-                    read.range,
-                    read.longest,
-                    read.limit,
-                    cache,
-                )?;
+                let mut found = events::get_range_shared(conn, read, cache)?;
                 events::clip(&mut found, read.range);
                 Ok(Reply::SharedEvents(found))
             }
